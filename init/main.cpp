@@ -1,0 +1,200 @@
+// rqinit: the command line. Everything here only decides what to run; the Supervisor runs it.
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <system_error>
+
+#include "init/config_file.hpp"
+#include "init/control_socket.hpp"
+#include "init/log.hpp"
+#include "init/plan_check.hpp"
+#include "init/signal_mask.hpp"
+#include "init/supervisor.hpp"
+#include "roles/role_registry.hpp"
+
+#ifndef RQINIT_VERSION
+#define RQINIT_VERSION "0.0.0"
+#endif
+
+namespace rqinit {
+namespace {
+
+constexpr int kUsageError = 2;
+constexpr int kConfigError = 3;
+constexpr int kSystemError = 111;
+constexpr const char* kDefaultConfig = "/etc/rqinit/rqinit.toml";
+
+struct Options {
+    std::string role;
+    std::string config;
+    bool config_given = false;
+    std::string control_socket = "/run/rqinit/control.sock";
+    std::string log_level = "info";
+    std::vector<std::string> command;
+};
+
+std::string env_or(const char* name, const std::string& fallback) {
+    const char* value = std::getenv(name);
+    return value && *value ? value : fallback;
+}
+
+// Whatever the container runtime or a parent left open must not leak into every service.
+void mark_inherited_fds_cloexec() {
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    for (int fd = 3; fd < 65536; ++fd) fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int print_errors(const std::vector<std::string>& errors) {
+    for (const auto& e : errors) spdlog::error("{}", e);
+    return kConfigError;
+}
+
+// Adds the services of the config file to plan. Returns 0, or an exit code after logging why.
+int add_config_services(const Options& options, Plan& plan) {
+    bool exists = access(options.config.c_str(), F_OK) == 0;
+    if (!exists && !options.config_given && !plan.services.empty()) return 0;  // optional then
+    ConfigResult config = load_config_file(options.config);
+    if (!config.errors.empty()) return print_errors(config.errors);
+    for (auto& service : config.plan.services) plan.services.push_back(std::move(service));
+    return 0;
+}
+
+Plan single_command_plan(const std::vector<std::string>& command) {
+    ServiceSpec main;
+    main.name = "main";
+    main.command = command;
+    main.restart = RestartPolicy::never;
+    main.output = OutputMode::inherit;
+    main.start_timeout = 0;
+    main.origin = "command line";
+    return {{main}, true};
+}
+
+// Builds the plan from the role, the config file and the command. Returns 0 or an exit code.
+int build_plan(const Options& options, Plan& plan) {
+    if (!options.command.empty()) {
+        if (!options.role.empty()) {
+            spdlog::error("give either --role or a command after --, not both");
+            return kUsageError;
+        }
+        plan = single_command_plan(options.command);
+        return 0;
+    }
+    if (!options.role.empty()) {
+        auto role_plan = plan_for_role(options.role);
+        if (!role_plan) {
+            std::string known;
+            for (const auto& r : known_roles()) known += (known.empty() ? "" : ", ") + r;
+            spdlog::error("unknown role '{}' (known roles: {})", options.role,
+                          known.empty() ? "none yet" : known);
+            return kConfigError;
+        }
+        plan = *role_plan;
+    }
+    return add_config_services(options, plan);
+}
+
+int check_before_start(const Plan& plan) {
+    auto problems = check_plan(plan, env_or("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
+    if (problems.empty()) return 0;
+    int code = problems.front().exit_code;
+    for (const auto& p : problems) {
+        spdlog::error("{}", p.message);
+        if (p.exit_code == kConfigError) code = kConfigError;
+    }
+    return code;
+}
+
+int run_services(const Options& options) {
+    Plan plan;
+    if (int code = build_plan(options, plan)) return code;
+    if (int code = check_before_start(plan)) return code;
+    try {
+        Supervisor supervisor(std::move(plan), {options.control_socket});
+        return supervisor.run();
+    } catch (const std::system_error& error) {
+        spdlog::critical("{}", error.what());
+        return kSystemError;
+    }
+}
+
+int check_config(const Options& options) {
+    ConfigResult config = load_config_file(options.config);
+    if (!config.errors.empty()) return print_errors(config.errors);
+    if (int code = check_before_start(config.plan))
+        return code == kConfigError ? code : kConfigError;
+    std::cout << options.config << ": OK (" << config.plan.services.size() << " services)\n";
+    return 0;
+}
+
+int ask(const Options& options, const std::string& request) {
+    ControlReply reply = ask_control_socket(options.control_socket, request);
+    if (!reply.reached) {
+        std::cout << (request == "health" ? "unhealthy: " : "") << reply.text << "\n";
+        return 1;
+    }
+    std::cout << reply.text;
+    return request == "health" && reply.text.rfind("healthy", 0) != 0 ? 1 : 0;
+}
+
+}  // namespace
+}  // namespace rqinit
+
+int main(int argc, char** argv) {
+    using namespace rqinit;
+    block_signals();
+    mark_inherited_fds_cloexec();
+
+    Options options;
+    options.role = env_or("RQINIT_ROLE", "");
+    options.config = env_or("RQINIT_CONFIG", kDefaultConfig);
+    options.config_given = std::getenv("RQINIT_CONFIG") != nullptr;
+    options.control_socket = env_or("RQINIT_CONTROL_SOCKET", options.control_socket);
+    options.log_level = env_or("RQINIT_LOG_LEVEL", options.log_level);
+
+    CLI::App app{
+        "rqinit: a PID 1 that reaps, supervises services in order and stops them in reverse order"};
+    app.set_version_flag("--version", std::string("rqinit ") + RQINIT_VERSION);
+    app.add_option("--role", options.role, "run the built-in plan of this role (env RQINIT_ROLE)");
+    auto* config_option =
+        app.add_option("--config", options.config, "services file (env RQINIT_CONFIG)");
+    app.add_option("--control-socket", options.control_socket,
+                   "control socket path (env RQINIT_CONTROL_SOCKET)");
+    app.add_option("--log-level", options.log_level,
+                   "trace, debug, info, warn, error, off (env RQINIT_LOG_LEVEL)");
+    app.add_option("command", options.command,
+                   "with `-- CMD [ARG...]`: run CMD as the only service");
+    auto* check = app.add_subcommand("check-config",
+                                     "validate a config file; name the line and key of each error");
+    check->add_option("--config", options.config, "the file to check");
+    auto* status = app.add_subcommand("status", "show the services of a running rqinit");
+    auto* health =
+        app.add_subcommand("health", "exit 0 if healthy, 1 if not (for Docker HEALTHCHECK)");
+    app.require_subcommand(0, 1);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& error) {
+        int code = app.exit(error);
+        return code == 0 ? 0 : kUsageError;
+    }
+    options.config_given =
+        options.config_given || config_option->count() > 0 || check->count("--config") > 0;
+    if (!setup_logging(options.log_level))
+        spdlog::warn("unknown log level '{}'; using info", options.log_level);
+
+    if (*check) return check_config(options);
+    if (*status) return ask(options, "status");
+    if (*health) return ask(options, "health");
+    if (options.command.empty() && options.role.empty() && !options.config_given &&
+        access(options.config.c_str(), F_OK) != 0) {
+        spdlog::error("nothing to run: give --role ROLE, a command after --, or services in {}",
+                      options.config);
+        return kUsageError;
+    }
+    return run_services(options);
+}

@@ -1,0 +1,22 @@
+// Everything that can be known wrong about a Plan before anything starts: unknown users,
+// missing programs, bad capability names, dependency cycles. rqinit refuses to start half a
+// plan, so all of it is checked first.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "init/service_spec.hpp"
+#include "init/user_db.hpp"
+
+namespace rqinit {
+
+struct PlanProblem {
+    int exit_code;        // 3 configuration, 126/127 executables (README, "Exit codes")
+    std::string message;  // one line
+};
+
+std::vector<PlanProblem> check_plan(const Plan& plan, const std::string& search_path,
+                                    const UserDbPaths& user_db = {});
+
+}  // namespace rqinit

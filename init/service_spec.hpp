@@ -1,0 +1,63 @@
+// The Plan vocabulary: what a container should run, as plain data.
+// roles/ and the config file produce it; the supervisor executes it. Nothing here does anything.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rqinit {
+
+// How a service proves it is ready (and later, healthy).
+struct Probe {
+    enum class Kind { none, tcp, unix_socket, command };
+    Kind kind = Kind::none;
+    std::string address;            // tcp: "host:port"; unix_socket: a path
+    std::vector<std::string> argv;  // command: exits 0 when ready
+    double interval = 0.2;          // seconds between attempts
+};
+
+enum class RestartPolicy { always, on_failure, never };
+
+// Where a service's stdout and stderr go.
+enum class OutputMode {
+    prefix,   // through a pipe, each line as "name | line" on rqinit's stdout
+    inherit,  // rqinit's own fds (a TTY stays a TTY); stdin too
+};
+
+struct ServiceSpec {
+    std::string name;
+    std::vector<std::string> command;
+    std::string user;  // "" = rqinit's own; "name", "name:group", or numeric
+    std::optional<std::vector<std::string>> capabilities;  // nullopt: bounding set unchanged
+    std::map<std::string, std::string> environment;        // added to rqinit's environment
+    std::string working_directory = "/";
+    std::vector<std::string> depends_on;
+    RestartPolicy restart = RestartPolicy::always;
+    OutputMode output = OutputMode::prefix;
+    double start_timeout = 30.0;
+    int stop_signal = 15;  // SIGTERM
+    double stop_timeout = 10.0;
+    double restart_delay = 0.1;
+    double restart_delay_max = 10.0;
+    int restart_limit = 5;
+    double restart_window = 60.0;
+    Probe ready;
+    std::vector<std::string> after_ready;  // hooks: empty = none
+    std::vector<std::string> before_stop;
+    std::vector<std::string> after_stop;
+    double hook_timeout = 10.0;
+    // Where each key came from ("rqinit.toml:12", "role c"), so that a later check can name it.
+    std::string origin;
+    std::map<std::string, std::string> key_origins;
+};
+
+struct Plan {
+    std::vector<ServiceSpec> services;
+    // With `rqinit -- CMD`: the one service whose end ends rqinit with its status, and to
+    // which every signal is forwarded as is (tini's contract).
+    bool single_command = false;
+};
+
+}  // namespace rqinit

@@ -1,0 +1,27 @@
+// What `rqinit status` and `rqinit health` answer, built from a snapshot of the services.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace rqinit {
+
+struct ServiceSnapshot {
+    std::string name;
+    pid_t pid = -1;
+    std::string state;  // waiting, starting, ready, backoff, stopping, stopped, exited, failed
+    int restarts = 0;
+    double uptime = 0;      // seconds since the current process started; 0 if none
+    std::string last_exit;  // "exit status 1", "killed by SIGKILL (137)", or ""
+    bool healthy = false;
+    std::string why;  // when not healthy: "munged is starting: not ready after 3.0 s"
+};
+
+std::string format_status_table(const std::vector<ServiceSnapshot>& services);
+
+// "healthy" or "unhealthy: <first reason>".
+std::string health_line(const std::vector<ServiceSnapshot>& services, bool stopping);
+
+}  // namespace rqinit

@@ -1,0 +1,315 @@
+#include "init/supervisor.hpp"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+
+#include "init/connect_probe.hpp"
+#include "init/dependency_order.hpp"
+#include "init/signal_mask.hpp"
+#include "init/wait_status.hpp"
+
+namespace rqinit {
+namespace {
+
+// epoll tokens: the kind in the high half, an fd or a service index in the low half.
+enum TokenKind : uint64_t { kSignal = 1, kTimer, kControl, kOutput, kProbe };
+uint64_t token(TokenKind kind, uint64_t value) {
+    return (uint64_t{kind} << 32) | value;
+}
+
+// Signals that a plan's services get as they are (slurmctld reconfigures on SIGHUP, for one).
+bool forwarded_in_plan_mode(int signal) {
+    switch (signal) {
+        case SIGHUP:
+        case SIGQUIT:
+        case SIGUSR1:
+        case SIGUSR2:
+        case SIGWINCH:
+        case SIGALRM:
+            return true;
+        default:
+            return false;
+    }
+}
+
+void write_all(int fd, const std::string& text) {
+    size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return;  // stdout gone: the lines are lost, the services are not
+        done += static_cast<size_t>(n);
+    }
+}
+
+[[noreturn]] void system_failure(const std::string& what) {
+    throw std::system_error(errno, std::generic_category(), what);
+}
+
+}  // namespace
+
+Supervisor::Supervisor(Plan plan, SupervisorOptions options)
+    : plan_(std::move(plan)), options_(std::move(options)), runtime_(plan_.services.size()) {
+    start_order_ = dependency_order(plan_.services);
+    dependents_.resize(plan_.services.size());
+    for (size_t i = 0; i < plan_.services.size(); ++i)
+        for (const auto& name : plan_.services[i].depends_on)
+            for (size_t j = 0; j < plan_.services.size(); ++j)
+                if (plan_.services[j].name == name) dependents_[j].push_back(i);
+}
+
+Supervisor::~Supervisor() {
+    for (int fd : {epoll_fd_, signal_fd_, timer_fd_})
+        if (fd >= 0) close(fd);
+    for (auto& [fd, prefixer] : outputs_) close(fd);
+}
+
+void Supervisor::open_event_sources() {
+    // Orphans must come to us to be reaped, even when something else is PID 1.
+    if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+        spdlog::warn("cannot become a child subreaper ({}): orphans will not be reaped",
+                     strerror(errno));
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd_ < 0) system_failure("epoll_create1");
+    sigset_t mask = blocked_signal_set();
+    signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (signal_fd_ < 0) system_failure("signalfd");
+    timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (timer_fd_ < 0) system_failure("timerfd_create");
+    watch(signal_fd_, EPOLLIN, token(kSignal, 0));
+    watch(timer_fd_, EPOLLIN, token(kTimer, 0));
+    if (options_.control_socket.empty()) return;
+    try {
+        control_ = std::make_unique<ControlServer>(options_.control_socket);
+        watch(control_->fd(), EPOLLIN, token(kControl, 0));
+    } catch (const std::exception& error) {
+        // rqinit must still work as a plain init where /run is read-only.
+        spdlog::warn("{}; `rqinit status` and `rqinit health` will not answer", error.what());
+    }
+}
+
+void Supervisor::watch(int fd, uint32_t events, uint64_t value) {
+    epoll_event event{};
+    event.events = events;
+    event.data.u64 = value;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) system_failure("epoll_ctl");
+}
+
+uint64_t Supervisor::probe_token(size_t service) {
+    return token(kProbe, service);
+}
+
+void Supervisor::unwatch(int fd) {
+    epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+int Supervisor::run() {
+    open_event_sources();
+    spdlog::info("starting {} service(s){}", plan_.services.size(),
+                 getpid() == 1 ? " as PID 1" : " as a child subreaper");
+    advance(monotonic_seconds());
+    epoll_event events[16];
+    while (!finished()) {
+        arm_timer();
+        int count = epoll_wait(epoll_fd_, events, 16, -1);
+        if (count < 0 && errno != EINTR) system_failure("epoll_wait");
+        for (int e = 0; e < count; ++e) dispatch(events[e].data.u64, events[e].events);
+        // Reap on every turn, not only on SIGCHLD: signals coalesce (catatonit #4).
+        reap_children();
+        advance(monotonic_seconds());
+    }
+    // Drain what the last children wrote before they exited.
+    for (auto it = outputs_.begin(); it != outputs_.end(); it = outputs_.begin())
+        read_output(it->first);
+    spdlog::info("all services have ended; exiting with status {}", exit_code_);
+    return exit_code_;
+}
+
+void Supervisor::dispatch(uint64_t value, uint32_t events) {
+    auto kind = static_cast<TokenKind>(value >> 32);
+    auto low = static_cast<uint32_t>(value);
+    switch (kind) {
+        case kSignal:
+            handle_signals();
+            break;
+        case kTimer: {
+            uint64_t expirations;
+            ssize_t ignored = read(timer_fd_, &expirations, sizeof expirations);
+            (void)ignored;
+            break;
+        }
+        case kControl:
+            control_->serve_one([this](const std::string& r) { return answer_control(r); });
+            break;
+        case kOutput:
+            read_output(static_cast<int>(low));
+            break;
+        case kProbe: {
+            size_t i = low;
+            std::string reason;
+            int fd = runtime_[i].probe_fd;
+            unwatch(fd);
+            runtime_[i].probe_fd = -1;
+            bool ready = finish_connect(fd, reason);
+            on_probe_result(i, ready, reason, monotonic_seconds());
+            break;
+        }
+    }
+    (void)events;
+}
+
+void Supervisor::handle_signals() {
+    signalfd_siginfo info;
+    while (read(signal_fd_, &info, sizeof info) == sizeof info)
+        handle_signal(static_cast<int>(info.ssi_signo));
+}
+
+void Supervisor::handle_signal(int signal) {
+    if (signal == SIGCHLD) return;  // reap_children runs after every event
+    if (plan_.single_command) return forward_signal(signal);
+    if (signal == SIGTERM || signal == SIGINT) {
+        if (!stopping_) return begin_shutdown(0, "received " + signal_name(signal));
+        // A second request means "now": a person pressing Ctrl-C twice, or a stuck stop.
+        spdlog::warn("received {} again: killing every service now", signal_name(signal));
+        for (auto& service : runtime_)
+            if (service.pid > 0) kill(-service.pid, SIGKILL);
+        return;
+    }
+    if (forwarded_in_plan_mode(signal)) return forward_signal(signal);
+    spdlog::debug("ignoring {}", signal_name(signal));
+}
+
+void Supervisor::forward_signal(int signal) {
+    for (size_t i = 0; i < runtime_.size(); ++i) {
+        pid_t pid = runtime_[i].pid;
+        if (pid <= 0) continue;
+        spdlog::debug("forwarding {} to {} (process group {})", signal_name(signal),
+                      plan_.services[i].name, pid);
+        // The whole group: a service's own children get it too (tini #167).
+        if (kill(-pid, signal) != 0) kill(pid, signal);
+    }
+}
+
+void Supervisor::reap_children() {
+    for (;;) {
+        int status = 0;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid <= 0) return;  // 0: none left exited; -1/ECHILD: no children at all
+        on_child_exit(pid, status);
+    }
+}
+
+void Supervisor::on_child_exit(pid_t pid, int wait_status) {
+    auto found = children_.find(pid);
+    if (found == children_.end()) {
+        // An orphan that was reparented to us: reaped, and never taken for a service's death.
+        spdlog::debug("reaped orphan {} ({})", pid, describe_wait_status(wait_status));
+        return;
+    }
+    ChildRef child = found->second;
+    children_.erase(found);
+    double now = monotonic_seconds();
+    switch (child.kind) {
+        case ChildRef::Kind::service:
+            runtime_[child.service].pid = -1;
+            on_service_exit(child.service, exit_code_of(wait_status),
+                            describe_wait_status(wait_status), now);
+            break;
+        case ChildRef::Kind::probe:
+            runtime_[child.service].probe_pid = -1;
+            on_probe_result(child.service, WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0,
+                            describe_wait_status(wait_status), now);
+            break;
+        case ChildRef::Kind::hook:
+            runtime_[child.service].hook_pid = -1;
+            on_hook_exit(child.service, wait_status, now);
+            break;
+    }
+}
+
+int Supervisor::open_output_pipe(const std::string& label) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) system_failure("pipe2");
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    outputs_.emplace(fds[0], LinePrefixer(label));
+    watch(fds[0], EPOLLIN, token(kOutput, static_cast<uint32_t>(fds[0])));
+    return fds[1];
+}
+
+void Supervisor::read_output(int fd) {
+    auto found = outputs_.find(fd);
+    if (found == outputs_.end()) return;
+    char buffer[16384];
+    for (;;) {
+        ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n > 0) {
+            write_all(STDOUT_FILENO, found->second.feed({buffer, static_cast<size_t>(n)}));
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+        // EOF (every writer closed it) or an error: the stream is over.
+        write_all(STDOUT_FILENO, found->second.flush());
+        unwatch(fd);
+        close(fd);
+        outputs_.erase(found);
+        return;
+    }
+}
+
+double Supervisor::next_deadline() const {
+    double next = kNever;
+    for (const auto& s : runtime_) {
+        next = std::min({next, s.deadline, s.probe_deadline, s.hook_deadline});
+        if (s.state == ServiceState::starting && s.probe_fd < 0 && s.probe_pid < 0 &&
+            s.hook_pid < 0)
+            next = std::min(next, s.next_probe_at);
+    }
+    return next;
+}
+
+void Supervisor::arm_timer() {
+    itimerspec spec{};
+    double deadline = next_deadline();
+    if (std::isfinite(deadline)) {
+        // At least 1 ms ahead: a zero it_value would disarm the timer instead.
+        double delay = std::max(deadline - monotonic_seconds(), 0.001);
+        spec.it_value.tv_sec = static_cast<time_t>(delay);
+        spec.it_value.tv_nsec = static_cast<long>((delay - std::floor(delay)) * 1e9);
+    }
+    timerfd_settime(timer_fd_, 0, &spec, nullptr);
+}
+
+bool Supervisor::finished() const {
+    for (const auto& s : runtime_)
+        if (!s.terminal() || s.hook_pid > 0) return false;
+    return true;
+}
+
+std::vector<ServiceSnapshot> Supervisor::snapshot() const {
+    std::vector<ServiceSnapshot> rows;
+    double now = monotonic_seconds();
+    for (size_t i : start_order_) rows.push_back(snapshot_of(i, now));
+    return rows;
+}
+
+std::string Supervisor::answer_control(const std::string& request) const {
+    if (request == "status") return format_status_table(snapshot());
+    if (request == "health") return health_line(snapshot(), stopping_) + "\n";
+    return "error: unknown request '" + request + "' (known: status, health)\n";
+}
+
+}  // namespace rqinit

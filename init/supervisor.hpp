@@ -1,0 +1,99 @@
+// The PID-1 mechanism: one single-threaded event loop (epoll over a signalfd, a timerfd, the
+// children's output pipes, connect probes and the control socket) that starts a Plan's services
+// in dependency order, reaps every child, restarts with backoff, and stops in reverse order.
+// It knows nothing about Slurm.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "init/control_socket.hpp"
+#include "init/line_prefixer.hpp"
+#include "init/service_runtime.hpp"
+#include "init/service_spec.hpp"
+#include "init/status_report.hpp"
+
+namespace rqinit {
+
+struct SupervisorOptions {
+    std::string control_socket;  // "" = none
+};
+
+class Supervisor {
+  public:
+    // plan must have passed check_plan.
+    Supervisor(Plan plan, SupervisorOptions options);
+    ~Supervisor();
+    Supervisor(const Supervisor&) = delete;
+    Supervisor& operator=(const Supervisor&) = delete;
+
+    // Runs until every service has ended; returns rqinit's exit code (README, "Exit codes").
+    int run();
+
+  private:
+    // Which child a reaped pid was.
+    struct ChildRef {
+        enum class Kind { service, probe, hook } kind;
+        size_t service;
+    };
+
+    // --- event loop (supervisor.cpp)
+    static uint64_t probe_token(size_t service);
+    void open_event_sources();
+    void watch(int fd, uint32_t events, uint64_t token);
+    void unwatch(int fd);
+    void dispatch(uint64_t token, uint32_t events);
+    void handle_signals();
+    void handle_signal(int signal);
+    void forward_signal(int signal);
+    void reap_children();
+    void on_child_exit(pid_t pid, int wait_status);
+    void read_output(int fd);
+    int open_output_pipe(const std::string& label);
+    void arm_timer();
+    double next_deadline() const;
+    bool finished() const;
+    std::vector<ServiceSnapshot> snapshot() const;
+    std::string answer_control(const std::string& request) const;
+
+    // --- service lifecycle (service_lifecycle.cpp)
+    void advance(double now);
+    void on_deadlines(size_t i, double now);
+    bool dependencies_ready(size_t i) const;
+    bool dependents_down(size_t i) const;
+    void start_service(size_t i, double now);
+    void start_probe(size_t i, double now);
+    void on_probe_result(size_t i, bool ready, const std::string& reason, double now);
+    void cancel_probe(size_t i);
+    void mark_ready(size_t i, double now);
+    void run_hook(size_t i, HookKind kind, double now);
+    void on_hook_exit(size_t i, int wait_status, double now);
+    void on_service_exit(size_t i, int exit_code, const std::string& how, double now);
+    void begin_stop(size_t i, double now);
+    void send_stop_signal(size_t i, double now);
+    void finish_stop(size_t i, double now);
+    void begin_shutdown(int exit_code, const std::string& why);
+    void log_still_waiting(size_t i, double now);
+    ServiceSnapshot snapshot_of(size_t i, double now) const;
+
+    Plan plan_;
+    SupervisorOptions options_;
+    std::vector<ServiceRuntime> runtime_;
+    std::vector<size_t> start_order_;
+    std::vector<std::vector<size_t>> dependents_;
+    std::map<pid_t, ChildRef> children_;
+    std::map<int, LinePrefixer> outputs_;  // by pipe fd
+    std::unique_ptr<ControlServer> control_;
+    int epoll_fd_ = -1;
+    int signal_fd_ = -1;
+    int timer_fd_ = -1;
+    bool stopping_ = false;
+    int exit_code_ = 0;
+};
+
+}  // namespace rqinit

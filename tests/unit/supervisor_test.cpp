@@ -1,0 +1,68 @@
+// The supervisor against real short-lived processes, in this test process (which becomes a
+// child subreaper). The PID-1 behaviour itself is tested in tests/init.
+#include "init/supervisor.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "init/signal_mask.hpp"
+
+using namespace rqinit;
+
+namespace {
+std::string temp_dir() {
+    char path[] = "/tmp/rqinit-supervisor-XXXXXX";
+    REQUIRE(mkdtemp(path));
+    return path;
+}
+std::string read_all(const std::string& path) {
+    std::stringstream s;
+    s << std::ifstream(path).rdbuf();
+    return s.str();
+}
+ServiceSpec shell_service(const std::string& name, const std::string& script) {
+    ServiceSpec s;
+    s.name = name;
+    s.command = {"/bin/sh", "-c", script};
+    s.restart = RestartPolicy::on_failure;
+    s.restart_delay = 0.01;
+    return s;
+}
+int run_plan(Plan plan) {
+    block_signals();
+    Supervisor supervisor(std::move(plan), {});
+    return supervisor.run();
+}
+}  // namespace
+
+TEST_CASE("a dependent starts only after its dependency's probe succeeds") {
+    std::string dir = temp_dir();
+    ServiceSpec a = shell_service(
+        "a", "sleep 0.3; echo a-ready >> " + dir + "/log; touch " + dir + "/ready; sleep 0.3");
+    a.ready.kind = Probe::Kind::command;
+    a.ready.argv = {"/usr/bin/test", "-e", dir + "/ready"};
+    a.ready.interval = 0.05;
+    ServiceSpec b = shell_service("b", "echo b-started >> " + dir + "/log");
+    b.depends_on = {"a"};
+    CHECK(run_plan({{a, b}, false}) == 0);
+    CHECK(read_all(dir + "/log") == "a-ready\nb-started\n");
+}
+
+TEST_CASE("a crashing service is restarted, then rqinit gives up with its status") {
+    std::string dir = temp_dir();
+    ServiceSpec crash = shell_service("crash", "echo start >> " + dir + "/log; exit 7");
+    crash.restart_limit = 2;
+    CHECK(run_plan({{crash}, false}) == 7);
+    CHECK(read_all(dir + "/log") == "start\nstart\nstart\n");
+}
+
+TEST_CASE("a service that never becomes ready ends startup with exit 4") {
+    ServiceSpec slow = shell_service("slow", "sleep 30");
+    slow.ready.kind = Probe::Kind::unix_socket;
+    slow.ready.address = "/nonexistent.sock";
+    slow.start_timeout = 0.3;
+    CHECK(run_plan({{slow}, false}) == 4);
+}
