@@ -180,8 +180,11 @@ ServiceSpec read_service(const std::string& name, const toml::table& table,
     ServiceReader reader(table, prefix, source, errors);
     spec.origin = reader.origin_of(table);
     reader.check_keys(table, prefix, kServiceKeys);
-    if (!reader.read_strings("command", spec, spec.command) || spec.command.empty())
-        reader.fail(table, prefix + ".command", "required: the program and its arguments");
+    bool has_command = reader.read_strings("command", spec, spec.command) && !spec.command.empty();
+    // Without a command, a service is a wait: it has only its ready probe.
+    if (!has_command && !table.contains("ready"))
+        reader.fail(table, prefix + ".command",
+                    "required: the program and its arguments (or only `ready`, for a wait)");
     reader.read_string("user", spec, spec.user);
     std::vector<std::string> capabilities;
     if (reader.read_strings("capabilities", spec, capabilities)) spec.capabilities = capabilities;

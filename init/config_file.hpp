@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "init/service_spec.hpp"
+#include "init/plan.hpp"
 
 namespace rqinit {
 

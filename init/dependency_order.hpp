@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "init/service_spec.hpp"
+#include "init/plan.hpp"
 
 namespace rqinit {
 

@@ -16,6 +16,7 @@
 #include "init/signal_mask.hpp"
 #include "init/supervisor.hpp"
 #include "roles/role_registry.hpp"
+#include "secrets/file_install.hpp"
 
 #ifndef RQINIT_VERSION
 #define RQINIT_VERSION "0.0.0"
@@ -26,6 +27,7 @@ namespace {
 
 constexpr int kUsageError = 2;
 constexpr int kConfigError = 3;
+constexpr int kInstallError = 5;
 constexpr int kSystemError = 111;
 constexpr const char* kDefaultConfig = "/etc/rqinit/rqinit.toml";
 
@@ -72,14 +74,17 @@ Plan single_command_plan(const std::vector<std::string>& command) {
     main.output = OutputMode::inherit;
     main.start_timeout = 0;
     main.origin = "command line";
-    return {{main}, true};
+    Plan plan;
+    plan.services = {main};
+    plan.single_command = true;
+    return plan;
 }
 
 // Builds the plan from the role, the config file and the command. Returns 0 or an exit code.
 int build_plan(const Options& options, Plan& plan) {
     if (!options.command.empty()) {
-        if (!options.role.empty()) {
-            spdlog::error("give either --role or a command after --, not both");
+        if (!options.role.empty() || options.config_given) {
+            spdlog::error("give either a command after -- or --role/--config, not both");
             return kUsageError;
         }
         plan = single_command_plan(options.command);
@@ -110,10 +115,28 @@ int check_before_start(const Plan& plan) {
     return code;
 }
 
+// Directories, secrets and configs, before any service starts: a daemon must never see them
+// half-installed.
+int install_plan_files(const Plan& plan) {
+    try {
+        for (const auto& directory : plan.directories) install_directory(directory);
+        for (const auto& file : plan.files) {
+            install_file(file);
+            spdlog::info("installed {} as {} (owner {}, mode {:04o})", file.what, file.target,
+                         file.owner, static_cast<unsigned>(file.mode));
+        }
+    } catch (const std::exception& error) {
+        spdlog::error("{}", error.what());
+        return kInstallError;
+    }
+    return 0;
+}
+
 int run_services(const Options& options) {
     Plan plan;
     if (int code = build_plan(options, plan)) return code;
     if (int code = check_before_start(plan)) return code;
+    if (int code = install_plan_files(plan)) return code;
     try {
         Supervisor supervisor(std::move(plan), {options.control_socket});
         return supervisor.run();
@@ -165,8 +188,9 @@ int main(int argc, char** argv) {
         app.add_option("--config", options.config, "services file (env RQINIT_CONFIG)");
     app.add_option("--control-socket", options.control_socket,
                    "control socket path (env RQINIT_CONTROL_SOCKET)");
-    app.add_option("--log-level", options.log_level,
-                   "trace, debug, info, warn, error, off (env RQINIT_LOG_LEVEL)");
+    auto* log_option =
+        app.add_option("--log-level", options.log_level,
+                       "trace, debug, info, warn, error, off (env RQINIT_LOG_LEVEL)");
     app.add_option("command", options.command,
                    "with `-- CMD [ARG...]`: run CMD as the only service");
     auto* check = app.add_subcommand("check-config",
@@ -184,8 +208,14 @@ int main(int argc, char** argv) {
     }
     options.config_given =
         options.config_given || config_option->count() > 0 || check->count("--config") > 0;
-    if (!setup_logging(options.log_level))
-        spdlog::warn("unknown log level '{}'; using info", options.log_level);
+    // As the init of an arbitrary command, be as quiet as tini unless asked otherwise.
+    bool level_given = std::getenv("RQINIT_LOG_LEVEL") || log_option->count() > 0;
+    if (!options.command.empty() && !level_given) options.log_level = "warn";
+    if (!setup_logging(options.log_level)) {
+        spdlog::error("unknown log level '{}' (known: trace, debug, info, warn, error, off)",
+                      options.log_level);
+        return kUsageError;
+    }
 
     if (*check) return check_config(options);
     if (*status) return ask(options, "status");

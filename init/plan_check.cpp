@@ -29,6 +29,9 @@ void check_program(const ServiceSpec& spec, const std::string& key,
 
 void check_service(const ServiceSpec& spec, const std::string& search_path,
                    const UserDbPaths& user_db, std::vector<PlanProblem>& problems) {
+    if (spec.command.empty() && spec.ready.kind == Probe::Kind::none)
+        problems.push_back(
+            {kConfigError, where(spec, "command") + "a service needs a command, or a ready probe"});
     check_program(spec, "command", spec.command, search_path, problems);
     check_program(spec, "ready", spec.ready.argv, search_path, problems);
     check_program(spec, "after_ready", spec.after_ready, search_path, problems);

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "init/service_spec.hpp"
+#include "init/plan.hpp"
 #include "init/user_db.hpp"
 
 namespace rqinit {

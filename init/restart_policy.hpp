@@ -6,7 +6,7 @@
 #include <deque>
 #include <string>
 
-#include "init/service_spec.hpp"
+#include "init/plan.hpp"
 
 namespace rqinit {
 

@@ -163,6 +163,7 @@ bool Supervisor::dependents_down(size_t i) const {
 void Supervisor::start_service(size_t i, double now) {
     ServiceRuntime& s = runtime_[i];
     const ServiceSpec& spec = plan_.services[i];
+    if (spec.command.empty()) return start_wait(i, now);
     SpawnRequest request = service_request(spec, plan_.single_command);
     int write_end = spec.output == OutputMode::prefix ? open_output_pipe(spec.name) : -1;
     request.output_fd = write_end;
@@ -184,6 +185,21 @@ void Supervisor::start_service(size_t i, double now) {
     spdlog::info("started {} (pid {})", spec.name, result.pid);
     if (spec.ready.kind == Probe::Kind::none && spec.after_ready.empty()) return mark_ready(i, now);
     spdlog::info("waiting for {} to be ready ({}), up to {} s", spec.name, probe_text(spec.ready),
+                 spec.start_timeout);
+    start_probe(i, now);
+}
+
+// A service with no command only waits for its probe: something outside the container, such as
+// the database another container serves.
+void Supervisor::start_wait(size_t i, double now) {
+    ServiceRuntime& s = runtime_[i];
+    const ServiceSpec& spec = plan_.services[i];
+    s.state = ServiceState::starting;
+    s.started_at = now;
+    s.deadline = spec.start_timeout > 0 ? now + spec.start_timeout : kNever;
+    s.last_wait_log_at = now;
+    s.last_probe_failure.clear();
+    spdlog::info("waiting for {} ({}), up to {} s", spec.name, probe_text(spec.ready),
                  spec.start_timeout);
     start_probe(i, now);
 }

@@ -14,8 +14,8 @@
 
 #include "init/control_socket.hpp"
 #include "init/line_prefixer.hpp"
+#include "init/plan.hpp"
 #include "init/service_runtime.hpp"
-#include "init/service_spec.hpp"
 #include "init/status_report.hpp"
 
 namespace rqinit {
@@ -67,6 +67,7 @@ class Supervisor {
     bool dependencies_ready(size_t i) const;
     bool dependents_down(size_t i) const;
     void start_service(size_t i, double now);
+    void start_wait(size_t i, double now);
     void start_probe(size_t i, double now);
     void on_probe_result(size_t i, bool ready, const std::string& reason, double now);
     void cancel_probe(size_t i);

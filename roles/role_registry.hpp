@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "init/service_spec.hpp"
+#include "init/plan.hpp"
 
 namespace rqinit {
 

@@ -31,7 +31,9 @@ ServiceSpec shell_service(const std::string& name, const std::string& script) {
     s.restart_delay = 0.01;
     return s;
 }
-int run_plan(Plan plan) {
+int run_plan(std::vector<ServiceSpec> services) {
+    Plan plan;
+    plan.services = std::move(services);
     block_signals();
     Supervisor supervisor(std::move(plan), {});
     return supervisor.run();
@@ -47,7 +49,7 @@ TEST_CASE("a dependent starts only after its dependency's probe succeeds") {
     a.ready.interval = 0.05;
     ServiceSpec b = shell_service("b", "echo b-started >> " + dir + "/log");
     b.depends_on = {"a"};
-    CHECK(run_plan({{a, b}, false}) == 0);
+    CHECK(run_plan({a, b}) == 0);
     CHECK(read_all(dir + "/log") == "a-ready\nb-started\n");
 }
 
@@ -55,7 +57,7 @@ TEST_CASE("a crashing service is restarted, then rqinit gives up with its status
     std::string dir = temp_dir();
     ServiceSpec crash = shell_service("crash", "echo start >> " + dir + "/log; exit 7");
     crash.restart_limit = 2;
-    CHECK(run_plan({{crash}, false}) == 7);
+    CHECK(run_plan({crash}) == 7);
     CHECK(read_all(dir + "/log") == "start\nstart\nstart\n");
 }
 
@@ -64,5 +66,5 @@ TEST_CASE("a service that never becomes ready ends startup with exit 4") {
     slow.ready.kind = Probe::Kind::unix_socket;
     slow.ready.address = "/nonexistent.sock";
     slow.start_timeout = 0.3;
-    CHECK(run_plan({{slow}, false}) == 4);
+    CHECK(run_plan({slow}) == 4);
 }

@@ -2,6 +2,8 @@
 // roles/ and the config file produce it; the supervisor executes it. Nothing here does anything.
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -53,7 +55,29 @@ struct ServiceSpec {
     std::map<std::string, std::string> key_origins;
 };
 
+// A file to put in place before any service starts: a Docker secret or config, installed with
+// the owner and mode its daemon demands (secrets/file_install.cpp does it).
+struct FileInstall {
+    std::string what;    // for messages: "munge key"
+    std::string source;  // as Docker mounted it; or a template, with substitutions
+    std::string target;
+    std::string owner = "root:root";
+    mode_t mode = 0400;
+    size_t min_size = 0;  // bytes the source must have at least
+    std::string fix;      // how a user makes a good source, for the error message
+    // In a template: "@NAME@" is replaced by the first line of the file given as the value.
+    std::map<std::string, std::string> substitutions;
+};
+
+struct DirectoryInstall {
+    std::string path;
+    std::string owner = "root:root";
+    mode_t mode = 0755;
+};
+
 struct Plan {
+    std::vector<DirectoryInstall> directories;  // made first, in order
+    std::vector<FileInstall> files;             // then these, before any service starts
     std::vector<ServiceSpec> services;
     // With `rqinit -- CMD`: the one service whose end ends rqinit with its status, and to
     // which every signal is forwarded as is (tini's contract).

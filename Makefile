@@ -1,0 +1,36 @@
+# The front door: thin calls of cmake, ctest and the scripts; no logic of its own.
+SHELL := /bin/bash
+JOBS ?= 2
+TIMEFORMAT := stage took %1R s
+
+.PHONY: all build debug release test test-debug test-release bench clean
+
+all: build
+build: release
+
+release:
+	@echo "== stage: build release (static rqinit)"
+	@time { cmake --preset release >/dev/null && cmake --build --preset release -j$(JOBS); }
+
+debug:
+	@echo "== stage: build debug (ASan/UBSan, unit tests)"
+	@time { cmake --preset debug >/dev/null && cmake --build --preset debug -j$(JOBS); }
+
+# Everything CI runs: unit and init tests under the sanitizers, then the init tests again
+# against the static binary that the image ships.
+test: test-debug test-release
+
+test-debug: debug
+	@echo "== stage: unit and init tests (debug build)"
+	@time ctest --preset debug
+
+test-release: release
+	@echo "== stage: init tests (static release build)"
+	@time ctest --preset release
+
+bench: release
+	@echo "== stage: benchmarks"
+	@time /usr/bin/python3 bench/init_bench.py --rqinit build/release/rqinit --helpers build/release/bench
+
+clean:
+	rm -rf build

@@ -1,0 +1,30 @@
+// Installing Docker secrets and configs as files with the owner and mode a daemon demands.
+// Docker hands them over root-owned (Swarm) or with the host's owner (Compose bind mounts);
+// munged and slurmdbd refuse both. The same code serves Compose and Swarm, so the shipped
+// compose and stack files need no uid/gid tricks.
+#pragma once
+
+#include <sys/types.h>
+
+#include <stdexcept>
+#include <string>
+
+#include "init/plan.hpp"
+#include "init/user_db.hpp"
+
+namespace rqinit {
+
+// One line, naming the file, the value and the fix. Never the secret's content.
+struct InstallError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+void install_directory(const DirectoryInstall& directory, const UserDbPaths& users = {});
+void install_file(const FileInstall& file, const UserDbPaths& users = {});
+
+// Writes contents to path atomically (temporary file, fsync, rename, fsync of the directory)
+// with the given owner and mode from the first byte on.
+void write_file_atomically(const std::string& path, const std::string& contents, uid_t uid,
+                           gid_t gid, mode_t mode);
+
+}  // namespace rqinit

@@ -1,0 +1,106 @@
+#include "secrets/file_install.hpp"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+using namespace rqinit;
+
+namespace {
+struct Sandbox {
+    std::string dir;
+    UserDbPaths users;
+    Sandbox() {
+        char path[] = "/tmp/rqinit-install-XXXXXX";
+        REQUIRE(mkdtemp(path));
+        dir = path;
+        chmod(dir.c_str(), 0755);
+        users = {dir + "/passwd", dir + "/group"};
+        std::ofstream(users.passwd) << "root:x:0:0::/root:/bin/sh\nmunge:x:998:997::/:/bin/false\n";
+        std::ofstream(users.group) << "root:x:0:\nmunge:x:997:\n";
+    }
+    std::string write(const std::string& name, const std::string& contents) const {
+        std::ofstream(dir + "/" + name) << contents;
+        return dir + "/" + name;
+    }
+};
+std::string read_all(const std::string& path) {
+    std::stringstream s;
+    s << std::ifstream(path).rdbuf();
+    return s.str();
+}
+FileInstall munge_key(const Sandbox& box, const std::string& source) {
+    return {"munge key", source, box.dir + "/munge.key", "munge:munge",
+            0400,        32,     "make one with dd",     {}};
+}
+}  // namespace
+
+TEST_CASE("a secret is installed with its owner and mode, and the same bytes") {
+    Sandbox box;
+    std::string key(1024, 'k');
+    install_file(munge_key(box, box.write("secret", key)), box.users);
+    struct stat info {};
+    REQUIRE(stat((box.dir + "/munge.key").c_str(), &info) == 0);
+    CHECK(info.st_uid == 998);
+    CHECK(info.st_gid == 997);
+    CHECK((info.st_mode & 07777) == 0400);
+    CHECK(read_all(box.dir + "/munge.key") == key);
+}
+
+TEST_CASE("a short or missing key is refused in one line, without its content") {
+    Sandbox box;
+    std::string short_key = box.write("short", "0123456789abcdef");
+    CHECK_THROWS_WITH_AS(
+        install_file(munge_key(box, short_key), box.users),
+        ("munge key: " + short_key + " has 16 bytes; it needs at least 32 (make one with dd)")
+            .c_str(),
+        InstallError);
+    CHECK_THROWS_WITH_AS(
+        install_file(munge_key(box, box.dir + "/absent"), box.users),
+        ("munge key: " + box.dir + "/absent does not exist (make one with dd)").c_str(),
+        InstallError);
+    struct stat info {};
+    CHECK(stat((box.dir + "/munge.key").c_str(), &info) != 0);  // nothing half-installed
+}
+
+TEST_CASE("a target directory that others can write is refused") {
+    Sandbox box;
+    std::string open_dir = box.dir + "/open";
+    mkdir(open_dir.c_str(), 0777);
+    chmod(open_dir.c_str(), 0777);
+    FileInstall file = munge_key(box, box.write("secret", std::string(64, 'k')));
+    file.target = open_dir + "/munge.key";
+    CHECK_THROWS_WITH_AS(
+        install_file(file, box.users),
+        ("munge key: directory " + open_dir + " is writable by others (mode 0777); make it 0755")
+            .c_str(),
+        InstallError);
+}
+
+TEST_CASE("a template gets the first line of each secret") {
+    Sandbox box;
+    std::string password = box.write("db_password", "s3cret\nignored\n");
+    FileInstall conf{
+        "slurmdbd.conf",
+        box.write("slurmdbd.conf.in", "StoragePass=@DB_PASSWORD@\nStorageUser=slurm\n"),
+        box.dir + "/slurmdbd.conf",
+        "munge",
+        0600,
+        0,
+        "",
+        {{"DB_PASSWORD", password}}};
+    install_file(conf, box.users);
+    CHECK(read_all(box.dir + "/slurmdbd.conf") == "StoragePass=s3cret\nStorageUser=slurm\n");
+}
+
+TEST_CASE("directories are made with their owner and mode") {
+    Sandbox box;
+    install_directory({box.dir + "/run-slurm", "munge:munge", 0750}, box.users);
+    struct stat info {};
+    REQUIRE(stat((box.dir + "/run-slurm").c_str(), &info) == 0);
+    CHECK(info.st_uid == 998);
+    CHECK((info.st_mode & 07777) == 0750);
+}
