@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 TIMEFORMAT := stage took %1R s
 
-.PHONY: all build debug release test test-debug test-release bench clean
+.PHONY: all build debug release test test-debug test-release bench clean up down wipe add-q1 demo image
 
 all: build
 build: release
@@ -34,3 +34,17 @@ bench: release
 
 clean:
 	rm -rf build
+
+# The Compose cluster (stack/cluster does the work).
+up:
+	bash stack/cluster up
+down:
+	bash stack/cluster down
+wipe:
+	bash stack/cluster wipe
+add-q1:
+	bash stack/cluster add-q1
+demo:
+	bash stack/cluster demo
+image:
+	bash images/build

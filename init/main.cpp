@@ -80,6 +80,12 @@ Plan single_command_plan(const std::vector<std::string>& command) {
     return plan;
 }
 
+RoleContext role_context() {
+    char name[256] = {};
+    gethostname(name, sizeof name - 1);
+    return {name};
+}
+
 // Builds the plan from the role, the config file and the command. Returns 0 or an exit code.
 int build_plan(const Options& options, Plan& plan) {
     if (!options.command.empty()) {
@@ -91,7 +97,7 @@ int build_plan(const Options& options, Plan& plan) {
         return 0;
     }
     if (!options.role.empty()) {
-        auto role_plan = plan_for_role(options.role);
+        auto role_plan = plan_for_role(options.role, role_context());
         if (!role_plan) {
             std::string known;
             for (const auto& r : known_roles()) known += (known.empty() ? "" : ", ") + r;

@@ -1,15 +1,36 @@
 #include "roles/role_registry.hpp"
 
-namespace rqinit {
+#include <map>
 
-// The Slurm roles (mysql, slurmdbd, slurmctld, c, q, login, nfs) are added with the image.
-std::vector<std::string> known_roles() {
-    return {};
+#include "roles/slurm_roles.hpp"
+
+namespace rqinit {
+namespace {
+
+using RolePlanner = Plan (*)(const RoleContext&);
+
+const std::map<std::string, RolePlanner>& roles() {
+    static const std::map<std::string, RolePlanner> table = {
+        {"mysql", mysql_plan},      {"slurmdbd", slurmdbd_plan}, {"slurmctld", slurmctld_plan},
+        {"c", classical_node_plan}, {"q", quantum_node_plan},    {"login", login_plan},
+    };
+    return table;
 }
 
-std::optional<Plan> plan_for_role(const std::string& role) {
-    (void)role;
-    return std::nullopt;
+}  // namespace
+
+std::vector<std::string> known_roles() {
+    std::vector<std::string> names;
+    for (const auto& [name, planner] : roles()) names.push_back(name);
+    return names;
+}
+
+std::optional<Plan> plan_for_role(const std::string& role, const RoleContext& context) {
+    auto found = roles().find(role);
+    if (found == roles().end()) return std::nullopt;
+    Plan plan = found->second(context);
+    for (auto& service : plan.services) service.origin = "role " + role;
+    return plan;
 }
 
 }  // namespace rqinit

@@ -1,6 +1,6 @@
-// The built-in roles: each turns the container's configuration into a Plan (data only; roles
-// know nothing of processes). A built-in role is only a built-in plan: rqinit.toml can declare
-// the same services by hand.
+// The built-in roles: each turns the container's context into a Plan (data only; roles know
+// nothing of processes). A built-in role is only a built-in plan: rqinit.toml can declare the
+// same services by hand, and adds its own to a role's.
 #pragma once
 
 #include <optional>
@@ -11,8 +11,12 @@
 
 namespace rqinit {
 
+struct RoleContext {
+    std::string hostname;  // a Slurm node's name is its container's hostname
+};
+
 std::vector<std::string> known_roles();
 // nullopt for an unknown role.
-std::optional<Plan> plan_for_role(const std::string& role);
+std::optional<Plan> plan_for_role(const std::string& role, const RoleContext& context);
 
 }  // namespace rqinit

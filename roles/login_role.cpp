@@ -1,0 +1,17 @@
+// login: where users submit jobs. Only munged runs; ready when sinfo answers.
+#include "roles/slurm_common.hpp"
+#include "roles/slurm_roles.hpp"
+
+namespace rqinit {
+
+using namespace slurm;
+
+Plan login_plan(const RoleContext&) {
+    Plan plan = slurm_base_plan();
+    ServiceSpec sinfo = wait_for("slurmctld-up", {"/usr/bin/sinfo", "--noheader"}, 300);
+    sinfo.depends_on = {"munged"};
+    plan.services.push_back(sinfo);
+    return plan;
+}
+
+}  // namespace rqinit

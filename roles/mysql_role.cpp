@@ -1,0 +1,51 @@
+// mysql: MariaDB with the accounting database. On every start the init file (re)creates the
+// database and the slurm user with the password from the secret, so the secret stays the one
+// source of truth even for a volume made earlier.
+#include "roles/slurm_common.hpp"
+#include "roles/slurm_roles.hpp"
+
+namespace rqinit {
+
+using namespace slurm;
+
+Plan mysql_plan(const RoleContext&) {
+    Plan plan;
+    plan.directories = {{"/run/mysqld", "mysql:mysql", 0755},
+                        {"/var/lib/mysql", "mysql:mysql", 0755},
+                        {"/run/rqinit", "root:root", 0700}};
+    plan.files = {
+        database_password_template("accounting database setup", kShareDir + "/mysql-init.sql.in",
+                                   "/run/mysqld/rqinit-init.sql", "mysql:mysql", 0600),
+        database_password_template("database client credentials",
+                                   kShareDir + "/mysql-client.cnf.in",
+                                   "/run/rqinit/mysql-client.cnf", "root:root", 0600),
+    };
+
+    // A new volume is empty: make the system tables once. Debian's image ships it empty on purpose.
+    ServiceSpec install = service(
+        "mysql-install", {"/bin/sh", "-c",
+                          "test -d /var/lib/mysql/mysql || "
+                          "mariadb-install-db --user=mysql --datadir=/var/lib/mysql "
+                          "--skip-test-db --auth-root-authentication-method=socket >/dev/null"});
+    install.user = "mysql";
+    install.restart = RestartPolicy::never;
+
+    ServiceSpec mariadbd =
+        service("mariadbd", {"/usr/sbin/mariadbd", "--datadir=/var/lib/mysql",
+                             "--socket=/run/mysqld/mysqld.sock", "--bind-address=0.0.0.0",
+                             "--skip-name-resolve", "--init-file=/run/mysqld/rqinit-init.sql",
+                             "--innodb-lock-wait-timeout=900", "--log-error=/dev/stderr"});
+    mariadbd.user = "mysql";
+    mariadbd.depends_on = {"mysql-install"};
+    mariadbd.stop_timeout = 30;  // a clean InnoDB shutdown is worth waiting for
+    // Ready when the slurm user can log in with the secret's password and see its database.
+    mariadbd.ready.kind = Probe::Kind::command;
+    mariadbd.ready.argv = {
+        "/usr/bin/mariadb",   "--defaults-extra-file=/run/rqinit/mysql-client.cnf",
+        "--protocol=tcp",     "--host=127.0.0.1",
+        "--execute=SELECT 1", "slurm_acct_db"};
+    plan.services = {install, mariadbd};
+    return plan;
+}
+
+}  // namespace rqinit

@@ -1,0 +1,48 @@
+// c and q: compute nodes. They join as Slurm dynamic nodes (slurmd -Z), so adding q1 to a running
+// cluster needs no edit of slurm.conf and no restart of the rest (platform-facts.md, last section).
+#include "roles/slurm_common.hpp"
+#include "roles/slurm_roles.hpp"
+
+namespace rqinit {
+
+using namespace slurm;
+
+namespace {
+
+Plan node_plan(const RoleContext& context, const std::string& node_conf) {
+    const std::string& name = context.hostname;
+    Plan plan = slurm_base_plan();
+    plan.directories.push_back({"/var/spool/slurmd", "root:root", 0755});
+
+    ServiceSpec slurmd = service("slurmd", {"/usr/sbin/slurmd", "-D", "-Z", "--conf", node_conf});
+    slurmd.depends_on = {"munged", "slurmctld-up"};
+    // Ready when the controller lists the node and it is not DOWN (registered, reachable).
+    slurmd.ready.kind = Probe::Kind::command;
+    slurmd.ready.argv = {"/bin/sh", "-c",
+                         "scontrol -o show node " + name +
+                             " | grep -q 'State=' && ! scontrol -o show node " + name +
+                             " | grep -qE 'State=[A-Z+]*(DOWN|FUTURE)'"};
+    slurmd.ready.interval = 0.2;
+    // The controller keeps the address a dynamic node first had; pin the node to its name so
+    // every connection asks Docker's DNS, and a container back with a new address is found.
+    slurmd.after_ready = {"/usr/bin/scontrol", "update", "nodename=" + name, "nodeaddr=" + name,
+                          "nodehostname=" + name};
+    // On a clean stop the node leaves the cluster and registers afresh on its next start.
+    slurmd.after_stop = {"/usr/bin/scontrol", "delete", "nodename=" + name};
+    slurmd.hook_timeout = 5;
+    plan.services.push_back(wait_for_slurmctld());
+    plan.services.push_back(slurmd);
+    return plan;
+}
+
+}  // namespace
+
+Plan classical_node_plan(const RoleContext& context) {
+    return node_plan(context, "Feature=classical");
+}
+
+Plan quantum_node_plan(const RoleContext& context) {
+    return node_plan(context, "Feature=qpu Gres=qpu:1");
+}
+
+}  // namespace rqinit

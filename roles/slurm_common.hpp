@@ -1,0 +1,37 @@
+// What the Slurm roles share: where Docker puts the secrets and configs, munged under
+// supervision, the Slurm configuration files, and the waits for the other containers.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "init/plan.hpp"
+
+namespace rqinit::slurm {
+
+// Docker mounts secrets here (Compose and Swarm alike) and the stack's configs under kConfigDir.
+inline const std::string kSecretDir = "/run/secrets";
+inline const std::string kConfigDir = "/etc/rqinit/slurm";
+inline const std::string kShareDir = "/usr/share/rqinit";  // the roles' own templates
+inline const std::string kDemoUser = "rasqberry";          // uid 1000, in the image
+
+ServiceSpec service(const std::string& name, std::vector<std::string> command);
+// A wait: a service with no command, ready when the probe command exits 0.
+ServiceSpec wait_for(const std::string& name, std::vector<std::string> probe, double timeout);
+
+FileInstall munge_key();
+FileInstall database_password_template(const std::string& what, const std::string& source,
+                                       const std::string& target, const std::string& owner,
+                                       mode_t mode);
+// slurm.conf, gres.conf, cgroup.conf, plugstack.conf from the stack's configs, world-readable.
+std::vector<FileInstall> slurm_config_files();
+std::vector<DirectoryInstall> slurm_directories();
+
+ServiceSpec munged();
+// The Slurm daemons of a plan add these waits and depend on them.
+ServiceSpec wait_for_slurmctld();
+
+// A plan with munged, its key and the Slurm configuration: the start of every Slurm role.
+Plan slurm_base_plan();
+
+}  // namespace rqinit::slurm
