@@ -2,8 +2,8 @@
 
 namespace rqinit {
 
-LinePrefixer::LinePrefixer(std::string name, size_t max_line)
-    : prefix_(std::move(name) + " | "), max_line_(max_line) {}
+LinePrefixer::LinePrefixer(std::string prefix, size_t max_line)
+    : prefix_(std::move(prefix)), max_line_(max_line) {}
 
 std::string LinePrefixer::feed(std::string_view data) {
     std::string out;

@@ -9,7 +9,8 @@ namespace rqinit {
 
 class LinePrefixer {
   public:
-    explicit LinePrefixer(std::string name, size_t max_line = 4096);
+    // prefix: "name | " for a service's output; "" to keep lines as they are.
+    explicit LinePrefixer(std::string prefix, size_t max_line = 4096);
 
     // The complete lines in data (with what was held back before), prefixed. A line longer than
     // max_line is cut there, so that a child that never writes '\n' cannot grow rqinit's memory.

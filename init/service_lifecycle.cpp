@@ -68,10 +68,6 @@ SpawnRequest service_request(const ServiceSpec& spec, bool single_command) {
     return request;
 }
 
-int open_dev_null() {
-    return open("/dev/null", O_WRONLY | O_CLOEXEC);
-}
-
 }  // namespace
 
 void Supervisor::advance(double now) {
@@ -211,12 +207,15 @@ void Supervisor::start_probe(size_t i, double now) {
     if (spec.ready.kind == Probe::Kind::none) return on_probe_result(i, true, "", now);
     if (spec.ready.kind == Probe::Kind::command) {
         SpawnRequest request = request_for(spec, spec.ready.argv);
-        request.output_fd = open_dev_null();  // probes run often; their chatter would drown the log
+        // Probes run often: their output is kept, not printed, to say why one failed.
+        int read_end = -1;
+        request.output_fd = open_output_pipe(spec.name, i, &read_end);
         SpawnResult result = spawn(request);
         close(request.output_fd);
         if (result.pid < 0) return on_probe_result(i, false, result.reason, now);
         children_[result.pid] = {ChildRef::Kind::probe, i};
         s.probe_pid = result.pid;
+        s.probe_output_fd = read_end;
         return;
     }
     ConnectAttempt attempt = start_connect(spec.ready);
@@ -240,6 +239,18 @@ void Supervisor::on_probe_result(size_t i, bool ready, const std::string& reason
     }
     if (spec.after_ready.empty()) return mark_ready(i, now);
     run_hook(i, HookKind::after_ready, now);
+}
+
+void Supervisor::on_probe_refused(size_t i, double now) {
+    ServiceRuntime& s = runtime_[i];
+    const ServiceSpec& spec = plan_.services[i];
+    if (s.state != ServiceState::starting) return;
+    s.next_probe_at = kNever;  // no more tries while the stop proceeds
+    s.deadline = kNever;
+    spdlog::error("{} will never be ready ({} exited 100): {}", spec.name, probe_text(spec.ready),
+                  s.last_probe_failure);
+    begin_shutdown(kStartTimeoutExit, spec.name + " cannot become ready");
+    (void)now;
 }
 
 void Supervisor::cancel_probe(size_t i) {

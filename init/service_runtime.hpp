@@ -41,8 +41,9 @@ struct ServiceRuntime {
 
     // Readiness, while starting.
     double next_probe_at = 0;
-    int probe_fd = -1;     // a connect in flight
-    pid_t probe_pid = -1;  // a command probe in flight
+    int probe_fd = -1;         // a connect in flight
+    pid_t probe_pid = -1;      // a command probe in flight
+    int probe_output_fd = -1;  // its output, kept to say why it failed
     double probe_deadline = kNever;
     std::string last_probe_failure;
     double last_wait_log_at = 0;

@@ -31,6 +31,10 @@ uint64_t token(TokenKind kind, uint64_t value) {
     return (uint64_t{kind} << 32) | value;
 }
 
+// A command probe that exits 100 says "this will never succeed" (a wrong password, say): waiting
+// longer would only hide the reason. 100 is s6's code for a permanent failure.
+constexpr int kProbeRefused = 100;
+
 // Signals that a plan's services get as they are (slurmctld reconfigures on SIGHUP, for one).
 bool forwarded_in_plan_mode(int signal) {
     switch (signal) {
@@ -75,7 +79,7 @@ Supervisor::Supervisor(Plan plan, SupervisorOptions options)
 Supervisor::~Supervisor() {
     for (int fd : {epoll_fd_, signal_fd_, timer_fd_})
         if (fd >= 0) close(fd);
-    for (auto& [fd, prefixer] : outputs_) close(fd);
+    for (auto& [fd, stream] : outputs_) close(fd);
 }
 
 void Supervisor::open_event_sources() {
@@ -229,11 +233,18 @@ void Supervisor::on_child_exit(pid_t pid, int wait_status) {
             on_service_exit(child.service, exit_code_of(wait_status),
                             describe_wait_status(wait_status), now);
             break;
-        case ChildRef::Kind::probe:
-            runtime_[child.service].probe_pid = -1;
+        case ChildRef::Kind::probe: {
+            ServiceRuntime& s = runtime_[child.service];
+            s.probe_pid = -1;
+            s.last_probe_failure = describe_wait_status(wait_status);
+            read_output(s.probe_output_fd);  // its last line, if it wrote one, says more
+            s.probe_output_fd = -1;
+            if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == kProbeRefused)
+                return on_probe_refused(child.service, now);
             on_probe_result(child.service, WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0,
-                            describe_wait_status(wait_status), now);
+                            s.last_probe_failure, now);
             break;
+        }
         case ChildRef::Kind::hook:
             runtime_[child.service].hook_pid = -1;
             on_hook_exit(child.service, wait_status, now);
@@ -241,13 +252,27 @@ void Supervisor::on_child_exit(pid_t pid, int wait_status) {
     }
 }
 
-int Supervisor::open_output_pipe(const std::string& label) {
+int Supervisor::open_output_pipe(const std::string& label, std::optional<size_t> probe_of,
+                                 int* read_end) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) system_failure("pipe2");
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
-    outputs_.emplace(fds[0], LinePrefixer(label));
+    outputs_.emplace(fds[0], OutputStream{LinePrefixer(probe_of ? "" : label + " | "), probe_of});
     watch(fds[0], EPOLLIN, token(kOutput, static_cast<uint32_t>(fds[0])));
+    if (read_end) *read_end = fds[0];
     return fds[1];
+}
+
+void Supervisor::emit(const OutputStream& stream, const std::string& lines) {
+    if (!stream.probe_of) return write_all(STDOUT_FILENO, lines);
+    // Keep the last non-empty line: "ERROR 1045 (28000): Access denied ..." says more than
+    // "exit status 1".
+    size_t end = lines.find_last_not_of('\n');
+    if (end == std::string::npos) return;
+    size_t start = lines.rfind('\n', end);
+    runtime_[*stream.probe_of].last_probe_failure =
+        lines.substr(start == std::string::npos ? 0 : start + 1,
+                     end - (start == std::string::npos ? 0 : start + 1) + 1);
 }
 
 void Supervisor::read_output(int fd) {
@@ -257,12 +282,12 @@ void Supervisor::read_output(int fd) {
     for (;;) {
         ssize_t n = read(fd, buffer, sizeof buffer);
         if (n > 0) {
-            write_all(STDOUT_FILENO, found->second.feed({buffer, static_cast<size_t>(n)}));
+            emit(found->second, found->second.lines.feed({buffer, static_cast<size_t>(n)}));
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
         // EOF (every writer closed it) or an error: the stream is over.
-        write_all(STDOUT_FILENO, found->second.flush());
+        emit(found->second, found->second.lines.flush());
         unwatch(fd);
         close(fd);
         outputs_.erase(found);

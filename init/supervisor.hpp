@@ -36,6 +36,13 @@ class Supervisor {
     int run();
 
   private:
+    // A child's stdout/stderr pipe. Services and hooks are printed, prefixed; a command probe's
+    // output is only kept (its last line), to say why a service is not ready.
+    struct OutputStream {
+        LinePrefixer lines;
+        std::optional<size_t> probe_of;
+    };
+
     // Which child a reaped pid was.
     struct ChildRef {
         enum class Kind { service, probe, hook } kind;
@@ -54,7 +61,10 @@ class Supervisor {
     void reap_children();
     void on_child_exit(pid_t pid, int wait_status);
     void read_output(int fd);
-    int open_output_pipe(const std::string& label);
+    void emit(const OutputStream& stream, const std::string& lines);
+    // Returns the write end, for the child; the read end is watched (and given in read_end).
+    int open_output_pipe(const std::string& label, std::optional<size_t> probe_of = std::nullopt,
+                         int* read_end = nullptr);
     void arm_timer();
     double next_deadline() const;
     bool finished() const;
@@ -70,6 +80,7 @@ class Supervisor {
     void start_wait(size_t i, double now);
     void start_probe(size_t i, double now);
     void on_probe_result(size_t i, bool ready, const std::string& reason, double now);
+    void on_probe_refused(size_t i, double now);
     void cancel_probe(size_t i);
     void mark_ready(size_t i, double now);
     void run_hook(size_t i, HookKind kind, double now);
@@ -88,7 +99,7 @@ class Supervisor {
     std::vector<size_t> start_order_;
     std::vector<std::vector<size_t>> dependents_;
     std::map<pid_t, ChildRef> children_;
-    std::map<int, LinePrefixer> outputs_;  // by pipe fd
+    std::map<int, OutputStream> outputs_;  // by pipe fd
     std::unique_ptr<ControlServer> control_;
     int epoll_fd_ = -1;
     int signal_fd_ = -1;

@@ -5,7 +5,7 @@
 using namespace rqinit;
 
 TEST_CASE("whole lines are prefixed, partial ones held back") {
-    LinePrefixer p("web");
+    LinePrefixer p("web | ");
     CHECK(p.feed("one\ntw") == "web | one\n");
     CHECK(p.feed("o\n") == "web | two\n");
     CHECK(p.feed("tail") == "");
@@ -14,7 +14,7 @@ TEST_CASE("whole lines are prefixed, partial ones held back") {
 }
 
 TEST_CASE("a line without end is cut at the limit") {
-    LinePrefixer p("x", 4);
+    LinePrefixer p("x | ", 4);
     CHECK(p.feed("abcdefg") == "x | abcd\n");
     CHECK(p.flush() == "x | efg\n");
 }

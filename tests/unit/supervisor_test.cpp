@@ -68,3 +68,14 @@ TEST_CASE("a service that never becomes ready ends startup with exit 4") {
     slow.start_timeout = 0.3;
     CHECK(run_plan({slow}) == 4);
 }
+
+TEST_CASE("a probe that exits 100 ends startup at once, without waiting for the timeout") {
+    ServiceSpec refused = shell_service("db-up", "");
+    refused.command.clear();  // a wait: only the probe
+    refused.ready.kind = Probe::Kind::command;
+    refused.ready.argv = {"/bin/sh", "-c", "echo 'ERROR 1045: Access denied'; exit 100"};
+    refused.start_timeout = 30;
+    double started = monotonic_seconds();
+    CHECK(run_plan({refused}) == 4);
+    CHECK(monotonic_seconds() - started < 5);
+}
