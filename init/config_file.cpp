@@ -72,7 +72,8 @@ class ServiceReader {
     bool read_strings(const std::string& key, ServiceSpec& spec, std::vector<std::string>& out) {
         auto is = [](const toml::node& n) {
             auto* array = n.as_array();
-            return array && array->is_homogeneous(toml::node_type::string);
+            // toml++ calls an empty array not homogeneous; `capabilities = []` must be allowed.
+            return array && (array->empty() || array->is_homogeneous(toml::node_type::string));
         };
         auto* node = find(key, spec, is, "an array of strings");
         if (!node) return false;

@@ -61,7 +61,7 @@ ControlServer::ControlServer(std::string path) : path_(std::move(path)) {
     if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + strerror(errno));
     unlink(path_.c_str());
     // The umask makes the socket 0600 from its creation, with no window for others to connect.
-    mode_t old_mask = umask(0077);
+    mode_t old_mask = umask(0177);
     int bound = bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
     umask(old_mask);
     if (bound != 0 || listen(fd_, 8) != 0) {

@@ -35,6 +35,7 @@ struct Options {
     std::string role;
     std::string config;
     bool config_given = false;
+    bool control_socket_given = false;
     std::string control_socket = "/run/rqinit/control.sock";
     std::string log_level = "info";
     std::vector<std::string> command;
@@ -144,7 +145,8 @@ int run_services(const Options& options) {
     if (int code = check_before_start(plan)) return code;
     if (int code = install_plan_files(plan)) return code;
     try {
-        Supervisor supervisor(std::move(plan), {options.control_socket});
+        Supervisor supervisor(std::move(plan),
+                              {options.control_socket, options.control_socket_given});
         return supervisor.run();
     } catch (const std::system_error& error) {
         spdlog::critical("{}", error.what());
@@ -184,6 +186,7 @@ int main(int argc, char** argv) {
     options.config = env_or("RQINIT_CONFIG", kDefaultConfig);
     options.config_given = std::getenv("RQINIT_CONFIG") != nullptr;
     options.control_socket = env_or("RQINIT_CONTROL_SOCKET", options.control_socket);
+    options.control_socket_given = std::getenv("RQINIT_CONTROL_SOCKET") != nullptr;
     options.log_level = env_or("RQINIT_LOG_LEVEL", options.log_level);
 
     CLI::App app{
@@ -192,8 +195,8 @@ int main(int argc, char** argv) {
     app.add_option("--role", options.role, "run the built-in plan of this role (env RQINIT_ROLE)");
     auto* config_option =
         app.add_option("--config", options.config, "services file (env RQINIT_CONFIG)");
-    app.add_option("--control-socket", options.control_socket,
-                   "control socket path (env RQINIT_CONTROL_SOCKET)");
+    auto* socket_option = app.add_option("--control-socket", options.control_socket,
+                                         "control socket path (env RQINIT_CONTROL_SOCKET)");
     auto* log_option =
         app.add_option("--log-level", options.log_level,
                        "trace, debug, info, warn, error, off (env RQINIT_LOG_LEVEL)");
@@ -214,6 +217,7 @@ int main(int argc, char** argv) {
     }
     options.config_given =
         options.config_given || config_option->count() > 0 || check->count("--config") > 0;
+    options.control_socket_given = options.control_socket_given || socket_option->count() > 0;
     // As the init of an arbitrary command, be as quiet as tini unless asked otherwise.
     bool level_given = std::getenv("RQINIT_LOG_LEVEL") || log_option->count() > 0;
     if (!options.command.empty() && !level_given) options.log_level = "warn";

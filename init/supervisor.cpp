@@ -101,7 +101,10 @@ void Supervisor::open_event_sources() {
         control_ = std::make_unique<ControlServer>(options_.control_socket);
         watch(control_->fd(), EPOLLIN, token(kControl, 0));
     } catch (const std::exception& error) {
-        // rqinit must still work as a plain init where /run is read-only.
+        // A path the user chose must work; the default may not (a read-only /run), and rqinit
+        // must still work as a plain init there.
+        if (options_.control_socket_required)
+            throw std::system_error(errno, std::generic_category(), error.what());
         spdlog::warn("{}; `rqinit status` and `rqinit health` will not answer", error.what());
     }
 }

@@ -21,7 +21,8 @@
 namespace rqinit {
 
 struct SupervisorOptions {
-    std::string control_socket;  // "" = none
+    std::string control_socket;            // "" = none
+    bool control_socket_required = false;  // true: failing to listen is fatal (exit 111)
 };
 
 class Supervisor {

@@ -1,0 +1,83 @@
+"""Control socket: `rqinit status` lists services with pid and state, `rqinit health`
+is 0 when all are ready and 1 with a one-line reason otherwise; socket mode 0600."""
+import os
+import signal
+import stat
+
+from conftest import line_with, output_lines, plan, svc, wait_started
+
+NOT_READY_WORDS = ("starting", "waiting", "not-ready", "unready", "pending")
+READY_WORDS = ("ready", "running", "healthy")
+
+
+def start_web_and_db(rqinit, work, log):
+    """web: ready at once; db: ready only once the test creates db.go."""
+    go = os.path.join(work, "db.go")
+    cfg = plan({
+        "web": {"command": svc("--name", "web", "--log", log)},
+        "db": {"command": svc("--name", "db", "--log", log), "start_timeout": 30.0,
+               "ready": {"command": ["/usr/bin/test", "-e", go], "interval": 0.05}},
+    })
+    r = rqinit.start(config=cfg)
+    wait_started(r, log, "web", "db")
+    r.until(lambda: rqinit.client(r, "status").returncode == 0, what="the control socket")
+    return r, go
+
+
+def words(line):
+    return line.lower().replace("|", " ").split() if line else []
+
+
+def test_health_is_1_with_reason_until_all_ready_then_0(rqinit, work, log):
+    r, go = start_web_and_db(rqinit, work, log)
+    h = rqinit.client(r, "health")
+    assert h.returncode == 1, h.stdout + h.stderr
+    reason = output_lines(h.stdout + h.stderr)
+    assert len(reason) == 1 and "db" in reason[0], reason
+    open(go, "w").close()
+    r.until(lambda: rqinit.client(r, "health").returncode == 0, what="health to turn 0")
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()
+
+
+def test_status_lists_each_service_with_pid_and_state(rqinit, work, log):
+    r, go = start_web_and_db(rqinit, work, log)
+    web_argv = svc("--name", "web", "--log", log)
+    web_host = r.until(lambda: r.find_process(web_argv), what="web to run")
+    web_pid = r.ns_pids()[web_host]  # its pid as rqinit sees it
+    out = rqinit.client(r, "status").stdout
+    web, db = line_with(out, "web"), line_with(out, "db")
+    assert web and db, out
+    assert str(web_pid) in words(web), f"web's pid {web_pid} not in: {web}"
+    assert any(w in words(web) for w in READY_WORDS), web
+    assert any(w in words(db) for w in NOT_READY_WORDS), db
+    open(go, "w").close()
+    r.until(lambda: any(w in words(line_with(rqinit.client(r, "status").stdout, "db"))
+                         for w in READY_WORDS), what="db's state to become ready")
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()
+
+
+def test_control_socket_is_mode_0600(rqinit, work, log):
+    r, _ = start_web_and_db(rqinit, work, log)
+    st = os.stat(r.sock)
+    assert stat.S_ISSOCK(st.st_mode)
+    assert stat.S_IMODE(st.st_mode) == 0o600, oct(stat.S_IMODE(st.st_mode))
+
+
+def test_status_and_health_are_1_when_rqinit_is_unreachable(rqinit, work):
+    nowhere = os.path.join(work, "nobody-listens.sock")
+    for cmd in ("status", "health"):
+        p = rqinit.client(nowhere, cmd)
+        assert p.returncode == 1, (cmd, p.stdout, p.stderr)
+        assert len(output_lines(p.stdout + p.stderr)) == 1, (cmd, p.stdout, p.stderr)
+
+
+def test_cmd_mode_answers_status_with_main(rqinit):
+    r = rqinit.start("--", "/bin/sleep", "60")
+    r.until(lambda: rqinit.client(r, "status").returncode == 0, what="the control socket")
+    out = rqinit.client(r, "status").stdout
+    assert line_with(out, "main"), out
+    assert rqinit.client(r, "health").returncode == 0
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 128 + signal.SIGTERM

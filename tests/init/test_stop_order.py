@@ -1,0 +1,61 @@
+"""Ordered stop: dependents stop before what they depend on; a service that ignores
+its stop signal is SIGKILLed after stop_timeout and the rest still stop in order."""
+import signal
+import time
+
+from conftest import events_named, first_time, plan, svc, wait_started
+
+
+def chain(log, b_extra=(), b_keys=None):
+    """a <- b <- c: c depends on b, b depends on a."""
+    return plan({
+        "a": {"command": svc("--name", "a", "--log", log)},
+        "b": {"command": svc("--name", "b", "--log", log, *b_extra), "depends_on": ["a"],
+              **(b_keys or {})},
+        "c": {"command": svc("--name", "c", "--log", log), "depends_on": ["b"]},
+    })
+
+
+def start_chain(rqinit, log, **kw):
+    r = rqinit.start(config=chain(log, **kw))
+    wait_started(r, log, "a", "b", "c")
+    return r
+
+
+def test_services_start_a_b_c_and_stop_c_b_a(rqinit, log):
+    # (No assertion on the start order here: without ready probes, a dependency is ready
+    # once exec'd, and the interpreters' own start-up can reorder the 'start' lines.)
+    r = start_chain(rqinit, log)
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()  # a requested stop is a clean exit
+    assert [e[1] for e in events_named(log, "stop")] == ["c", "b", "a"]
+    # Each one is signalled only after the one depending on it has exited.
+    assert first_time(log, "signal", "b") > first_time(log, "stop", "c")
+    assert first_time(log, "signal", "a") > first_time(log, "stop", "b")
+
+
+def test_service_ignoring_sigterm_is_killed_after_stop_timeout(rqinit, log):
+    r = start_chain(rqinit, log, b_extra=("--term", "ignore"), b_keys={"stop_timeout": 1.0})
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()
+    # b recorded SIGTERM, ignored it, never stopped by itself; it was SIGKILLed.
+    assert events_named(log, "signal", "b") and not events_named(log, "stop", "b")
+    assert [e[1] for e in events_named(log, "stop")] == ["c", "a"]
+    # a is signalled only after b's stop_timeout (1 s) ran out, and not much later.
+    waited = first_time(log, "signal", "a") - first_time(log, "signal", "b")
+    assert 0.9 <= waited <= 3.0, f"a signalled {waited:.2f}s after b"
+    assert first_time(log, "signal", "b") > first_time(log, "stop", "c")
+
+
+def test_custom_stop_signal_is_used(rqinit, log):
+    # stop_signal = "SIGUSR1" on a service that only records USR1: it is then
+    # SIGKILLed after stop_timeout, proving USR1 (not TERM) was what rqinit sent.
+    cfg = plan({"a": {"command": svc("--name", "a", "--log", log), "stop_signal": "SIGUSR1",
+                      "stop_timeout": 0.5}})
+    r = rqinit.start(config=cfg)
+    wait_started(r, log, "a")
+    t0 = time.monotonic()
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()
+    assert [e[2] for e in events_named(log, "signal", "a")] == ["SIGUSR1"]
+    assert time.monotonic() - t0 >= 0.45
