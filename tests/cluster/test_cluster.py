@@ -75,11 +75,11 @@ def test_sacct_lists_every_job_from_mariadb(phase1):
     jobs = as_user("sbatch", "--parsable", "-p", "normal", "--wait", "--wrap", "exit 3", check=False)
     failed = jobs.stdout.strip()
     wait_until("sacct to show the failed job", lambda: accounted_state(failed) == "FAILED", timeout=30)
-    rows = [line.split("|") for line in
-            as_user("sacct", "-X", "-n", "-P", "-o", "JobID,User,State,ExitCode").stdout.splitlines()]
-    assert len(rows) >= 5
+    listing = as_user("sacct", "-X", "-n", "-P", "-S", "2020-01-01", "-o", "JobID,User,State,ExitCode").stdout
+    rows = [line.split("|") for line in listing.splitlines()]
+    assert len(rows) >= 5, listing
     states = {job: (user, state, code) for job, user, state, code in rows}
-    assert states[failed] == ("rasqberry", "FAILED", "3:0")
+    assert states.get(failed) == ("rasqberry", "FAILED", "3:0"), listing
     assert sum(1 for _, state, code in states.values() if state == "COMPLETED" and code == "0:0") >= 4
     # The same jobs, read straight from the accounting database.
     count = on("mysql", "mariadb", "-N", "-e", "SELECT COUNT(*) FROM slurm_acct_db.rasqberry_job_table").stdout

@@ -1,0 +1,89 @@
+"""The real cluster under Compose: real dockerd, the real image, MariaDB, Slurm and munged.
+
+The session starts its own Compose project (rqtest, apart from a user's `make up` cluster),
+builds the image if needed through the same scripts a user runs, and removes the project with its
+volumes at the end. Every wait polls with a deadline and says what it waits for.
+"""
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CLUSTER = REPO / "stack" / "cluster"
+PROJECT = os.environ.get("RQTEST_PROJECT", "rqtest")
+IMAGE = os.environ.get("RQINIT_IMAGE", "rqinit/rasqberry:latest")
+PHASE1 = ["mysql", "slurmdbd", "slurmctld", "c1", "c2", "login"]
+ENV = dict(os.environ, COMPOSE_PROJECT_NAME=PROJECT, RQINIT_IMAGE=IMAGE)
+
+
+def run(args, timeout=120, check=True, **kwargs):
+    """Runs a command; returns CompletedProcess with text output."""
+    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=ENV, **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, args))} exited {result.returncode}:\n"
+                             f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+def cluster(*args, timeout=600, check=True):
+    return run(["bash", str(CLUSTER), *args], timeout=timeout, check=check)
+
+
+def compose(*args, timeout=120, check=True):
+    return cluster("compose", *args, timeout=timeout, check=check)
+
+
+def container_id(service):
+    ids = compose("ps", "-q", service).stdout.split()
+    assert ids, f"no container for {service}"
+    return ids[0]
+
+
+def inspect(service):
+    return json.loads(run(["docker", "inspect", container_id(service)]).stdout)[0]
+
+
+def on(service, *command, user=None, timeout=120, check=True):
+    """Runs a command in a service's container (as root, or as user)."""
+    args = ["docker", "exec"]
+    if user:
+        args += ["-u", user, "-w", f"/home/{user}"]
+    return run(args + [container_id(service), *command], timeout=timeout, check=check)
+
+
+def as_user(*command, timeout=120, check=True):
+    """Runs a command on the login node as the ordinary user rasqberry (uid 1000)."""
+    return on("login", *command, user="rasqberry", timeout=timeout, check=check)
+
+
+def wait_until(what, predicate, timeout=60, interval=0.5):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+
+
+def sinfo_rows():
+    """sinfo as a user reads it: (partition, avail, nodes, state, nodelist) per line."""
+    out = on("login", "sinfo", "--noheader", "-o", "%P %a %D %t %N").stdout
+    return sorted(tuple(line.split()) for line in out.splitlines() if line.strip())
+
+
+@pytest.fixture(scope="session")
+def phase1():
+    """mysql, slurmdbd, slurmctld, c1, c2 and login, healthy (reused if already running).
+    Removed with its volumes at the end, unless RQTEST_KEEP=1."""
+    compose("rm", "--stop", "--force", "q1", check=False)  # phase 1 has no quantum node yet
+    run(["bash", str(REPO / "images" / "build"), IMAGE], timeout=1800)
+    cluster("start", *PHASE1, timeout=600)
+    yield
+    if os.environ.get("RQTEST_KEEP") != "1":
+        compose("down", "--volumes", "--timeout", "30", timeout=180, check=False)
