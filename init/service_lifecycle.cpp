@@ -209,6 +209,7 @@ void Supervisor::start_probe(size_t i, double now) {
         SpawnRequest request = request_for(spec, spec.ready.argv);
         // Probes run often: their output is kept, not printed, to say why one failed.
         int read_end = -1;
+        s.probe_output_line.clear();
         request.output_fd = open_output_pipe(spec.name, i, &read_end);
         SpawnResult result = spawn(request);
         close(request.output_fd);

@@ -41,9 +41,10 @@ struct ServiceRuntime {
 
     // Readiness, while starting.
     double next_probe_at = 0;
-    int probe_fd = -1;         // a connect in flight
-    pid_t probe_pid = -1;      // a command probe in flight
-    int probe_output_fd = -1;  // its output, kept to say why it failed
+    int probe_fd = -1;              // a connect in flight
+    pid_t probe_pid = -1;           // a command probe in flight
+    int probe_output_fd = -1;       // its output, kept to say why it failed:
+    std::string probe_output_line;  // the last line of it so far
     double probe_deadline = kNever;
     std::string last_probe_failure;
     double last_wait_log_at = 0;

@@ -239,9 +239,10 @@ void Supervisor::on_child_exit(pid_t pid, int wait_status) {
         case ChildRef::Kind::probe: {
             ServiceRuntime& s = runtime_[child.service];
             s.probe_pid = -1;
-            s.last_probe_failure = describe_wait_status(wait_status);
             read_output(s.probe_output_fd);  // its last line, if it wrote one, says more
             s.probe_output_fd = -1;
+            s.last_probe_failure = s.probe_output_line.empty() ? describe_wait_status(wait_status)
+                                                               : s.probe_output_line;
             if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == kProbeRefused)
                 return on_probe_refused(child.service, now);
             on_probe_result(child.service, WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0,
@@ -273,9 +274,8 @@ void Supervisor::emit(const OutputStream& stream, const std::string& lines) {
     size_t end = lines.find_last_not_of('\n');
     if (end == std::string::npos) return;
     size_t start = lines.rfind('\n', end);
-    runtime_[*stream.probe_of].last_probe_failure =
-        lines.substr(start == std::string::npos ? 0 : start + 1,
-                     end - (start == std::string::npos ? 0 : start + 1) + 1);
+    start = start == std::string::npos ? 0 : start + 1;
+    runtime_[*stream.probe_of].probe_output_line = lines.substr(start, end - start + 1);
 }
 
 void Supervisor::read_output(int fd) {

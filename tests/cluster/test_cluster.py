@@ -2,9 +2,10 @@
 
 Tests run in file order on one cluster (the phase1 fixture); each says what a user would check.
 """
+import json
 import re
 
-from conftest import (REPO, PROJECT, as_user, cluster, compose, container_id, inspect, on, run,
+from conftest import (IMAGE, REPO, PROJECT, as_user, cluster, compose, container_id, inspect, on, run,
                       sinfo_rows, wait_until)
 
 PHASE1_SINFO = [("normal", "up", "2", "idle", "c[1-2]"), ("quantum*", "up", "0", "n/a")]
@@ -75,7 +76,8 @@ def test_sacct_lists_every_job_from_mariadb(phase1):
     jobs = as_user("sbatch", "--parsable", "-p", "normal", "--wait", "--wrap", "exit 3", check=False)
     failed = jobs.stdout.strip()
     wait_until("sacct to show the failed job", lambda: accounted_state(failed) == "FAILED", timeout=30)
-    listing = as_user("sacct", "-X", "-n", "-P", "-S", "2020-01-01", "-o", "JobID,User,State,ExitCode").stdout
+    # sacct lists a job once its end lies before "now", which may be a second after -j shows it.
+    listing = wait_until("sacct to list the failed job", lambda: sacct_listing(failed), timeout=30)
     rows = [line.split("|") for line in listing.splitlines()]
     assert len(rows) >= 5, listing
     states = {job: (user, state, code) for job, user, state, code in rows}
@@ -108,21 +110,34 @@ def test_a_node_back_with_a_new_address_is_reachable(phase1):
     network = f"{PROJECT}_slurm-network"
     c2 = container_id("c2")
     run(["docker", "kill", "-s", "KILL", c2])  # no clean stop: the controller still knows the node
-    # Docker hands out addresses serially: reconnecting gives c2 a new one, as after a reboot.
+    # Another container takes c2's address while it is away, as after a host reboot.
     run(["docker", "network", "disconnect", network, c2])
-    run(["docker", "network", "connect", "--alias", "c2", network, c2])
-    run(["docker", "start", c2])
-    wait_until("c2 healthy", lambda: inspect("c2")["State"]["Health"]["Status"] == "healthy", timeout=90)
-    assert address_of("c2") != old
-    out = as_user("srun", "-w", "c2", "-p", "normal", "hostname", timeout=60).stdout.strip()
-    assert out == "c2"
+    squatter = run(["docker", "run", "-d", "--rm", "--network", network, "--entrypoint", "sleep",
+                    IMAGE, "300"]).stdout.strip()
+    try:
+        run(["docker", "network", "connect", "--alias", "c2", network, c2])
+        run(["docker", "start", c2])
+        wait_until("c2 healthy", lambda: inspect("c2")["State"]["Health"]["Status"] == "healthy", timeout=90)
+        assert address_of("c2") != old
+        out = as_user("srun", "-w", "c2", "-p", "normal", "hostname", timeout=60).stdout.strip()
+        assert out == "c2"
+    finally:
+        run(["docker", "rm", "-f", squatter], check=False)
 
 
 def test_stop_ends_every_container_with_exit_code_0(phase1):
+    ids = compose("ps", "-q").stdout.split()
+    assert len(ids) == 7  # mysql, slurmdbd, slurmctld, c1, c2, q1, login
     compose("stop", timeout=120)
-    for service in ["login", "c1", "c2", "q1", "slurmctld", "slurmdbd", "mysql"]:
-        state = inspect(service)["State"]
-        assert (state["Status"], state["ExitCode"]) == ("exited", 0), service
+    for container in ids:
+        state = json.loads(run(["docker", "inspect", container]).stdout)[0]
+        assert (state["State"]["Status"], state["State"]["ExitCode"]) == ("exited", 0), state["Name"]
+
+
+def sacct_listing(expected_job):
+    """Every job as the user sees it, or "" while expected_job is not listed yet."""
+    listing = as_user("sacct", "-X", "-n", "-P", "-o", "JobID,User,State,ExitCode").stdout
+    return listing if any(line.startswith(expected_job + "|") for line in listing.splitlines()) else ""
 
 
 def job_state(job):
