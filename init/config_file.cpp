@@ -10,12 +10,28 @@
 namespace rqinit {
 namespace {
 
-const std::set<std::string> kServiceKeys = {
-    "command",           "user",          "capabilities",   "environment",
-    "working_directory", "depends_on",    "restart",        "output",
-    "start_timeout",     "stop_signal",   "stop_timeout",   "restart_delay",
-    "restart_delay_max", "restart_limit", "restart_window", "ready",
-    "after_ready",       "before_stop",   "after_stop",     "hook_timeout"};
+const std::set<std::string> kServiceKeys = {"command",
+                                            "user",
+                                            "capabilities",
+                                            "environment",
+                                            "working_directory",
+                                            "depends_on",
+                                            "restart",
+                                            "output",
+                                            "start_timeout",
+                                            "stop_signal",
+                                            "stop_timeout",
+                                            "restart_delay",
+                                            "restart_delay_max",
+                                            "restart_limit",
+                                            "restart_window",
+                                            "ready",
+                                            "health",
+                                            "health_retries",
+                                            "after_ready",
+                                            "before_stop",
+                                            "after_stop",
+                                            "hook_timeout"};
 
 const std::set<std::string> kProbeKeys = {"tcp", "unix", "command", "interval"};
 
@@ -133,27 +149,28 @@ class ServiceReader {
         }
     }
 
-    void read_probe(ServiceSpec& spec) {
+    // `ready` and `health`: { tcp = "host:port" }, { unix = "/path" } or { command = [...] }.
+    void read_probe(const std::string& key, ServiceSpec& spec, Probe& out) {
         auto is = [](const toml::node& n) { return n.is_table(); };
-        auto* node = find("ready", spec, is, "a table such as { tcp = \"host:port\" }");
+        auto* node = find(key, spec, is, "a table such as { tcp = \"host:port\" }");
         if (!node) return;
         const toml::table& probe = *node->as_table();
-        std::string prefix = prefix_ + ".ready";
+        std::string prefix = prefix_ + "." + key;
         check_keys(probe, prefix, kProbeKeys);
         int kinds = 0;
         if (auto* tcp = probe.get_as<std::string>("tcp")) {
-            spec.ready = {Probe::Kind::tcp, **tcp, {}, spec.ready.interval};
+            out = {Probe::Kind::tcp, **tcp, {}, out.interval};
             ++kinds;
         }
         if (auto* unix_path = probe.get_as<std::string>("unix")) {
-            spec.ready = {Probe::Kind::unix_socket, **unix_path, {}, spec.ready.interval};
+            out = {Probe::Kind::unix_socket, **unix_path, {}, out.interval};
             ++kinds;
         }
         if (auto* command = probe.get_as<toml::array>("command")) {
-            spec.ready.kind = Probe::Kind::command;
+            out.kind = Probe::Kind::command;
             for (const auto& item : *command)
-                if (item.is_string()) spec.ready.argv.push_back(**item.as_string());
-            if (spec.ready.argv.empty()) fail(*command, prefix + ".command", "must not be empty");
+                if (item.is_string()) out.argv.push_back(**item.as_string());
+            if (out.argv.empty()) fail(*command, prefix + ".command", "must not be empty");
             ++kinds;
         }
         if (auto* interval = probe.get("interval")) {
@@ -161,7 +178,7 @@ class ServiceReader {
             if (!value || *value <= 0)
                 fail(*interval, prefix + ".interval", "expected seconds > 0");
             else
-                spec.ready.interval = *value;
+                out.interval = *value;
         }
         if (kinds != 1) fail(*node, prefix, "give exactly one of tcp, unix or command");
     }
@@ -205,7 +222,9 @@ ServiceSpec read_service(const std::string& name, const toml::table& table,
     reader.read_seconds("restart_delay_max", spec, spec.restart_delay_max);
     reader.read_count("restart_limit", spec, spec.restart_limit);
     reader.read_seconds("restart_window", spec, spec.restart_window);
-    reader.read_probe(spec);
+    reader.read_probe("ready", spec, spec.ready);
+    reader.read_probe("health", spec, spec.health);
+    reader.read_count("health_retries", spec, spec.health_retries);
     reader.read_strings("after_ready", spec, spec.after_ready);
     reader.read_strings("before_stop", spec, spec.before_stop);
     reader.read_strings("after_stop", spec, spec.after_stop);

@@ -46,6 +46,10 @@ struct ServiceSpec {
     int restart_limit = 5;
     double restart_window = 60.0;
     Probe ready;
+    // After ready: checked every health.interval; health_retries failures in a row make the
+    // service (and `rqinit health`) unhealthy, until it passes again. Health never restarts.
+    Probe health{Probe::Kind::none, "", {}, 5.0};
+    int health_retries = 3;
     std::vector<std::string> after_ready;  // hooks: empty = none
     std::vector<std::string> before_stop;
     std::vector<std::string> after_stop;

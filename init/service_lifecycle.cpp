@@ -121,6 +121,11 @@ void Supervisor::on_deadlines(size_t i, double now) {
             }
             log_still_waiting(i, now);
             break;
+        case ServiceState::ready:
+            if (spec.health.kind != Probe::Kind::none && s.probe_fd < 0 && s.probe_pid < 0 &&
+                now >= s.next_probe_at)
+                start_probe(i, now);
+            break;
         case ServiceState::backoff:
             if (now >= s.deadline && !stopping_) start_service(i, now);
             break;
@@ -200,13 +205,15 @@ void Supervisor::start_wait(size_t i, double now) {
     start_probe(i, now);
 }
 
+// The readiness probe while starting; the health probe once ready. One runs at a time.
 void Supervisor::start_probe(size_t i, double now) {
     ServiceRuntime& s = runtime_[i];
     const ServiceSpec& spec = plan_.services[i];
+    const Probe& probe = s.state == ServiceState::ready ? spec.health : spec.ready;
     s.probe_deadline = now + spec.hook_timeout;
-    if (spec.ready.kind == Probe::Kind::none) return on_probe_result(i, true, "", now);
-    if (spec.ready.kind == Probe::Kind::command) {
-        SpawnRequest request = request_for(spec, spec.ready.argv);
+    if (probe.kind == Probe::Kind::none) return on_probe_result(i, true, "", now);
+    if (probe.kind == Probe::Kind::command) {
+        SpawnRequest request = request_for(spec, probe.argv);
         // Probes run often: their output is kept, not printed, to say why one failed.
         int read_end = -1;
         s.probe_output_line.clear();
@@ -219,7 +226,7 @@ void Supervisor::start_probe(size_t i, double now) {
         s.probe_output_fd = read_end;
         return;
     }
-    ConnectAttempt attempt = start_connect(spec.ready);
+    ConnectAttempt attempt = start_connect(probe);
     if (attempt.outcome == ConnectAttempt::Outcome::in_progress) {
         s.probe_fd = attempt.fd;
         watch(attempt.fd, EPOLLOUT, probe_token(i));
@@ -232,6 +239,7 @@ void Supervisor::on_probe_result(size_t i, bool ready, const std::string& reason
     ServiceRuntime& s = runtime_[i];
     const ServiceSpec& spec = plan_.services[i];
     s.probe_deadline = kNever;
+    if (s.state == ServiceState::ready) return on_health_result(i, ready, reason, now);
     if (s.state != ServiceState::starting) return;
     if (!ready) {
         s.last_probe_failure = reason;
@@ -240,6 +248,22 @@ void Supervisor::on_probe_result(size_t i, bool ready, const std::string& reason
     }
     if (spec.after_ready.empty()) return mark_ready(i, now);
     run_hook(i, HookKind::after_ready, now);
+}
+
+void Supervisor::on_health_result(size_t i, bool healthy, const std::string& reason, double now) {
+    ServiceRuntime& s = runtime_[i];
+    const ServiceSpec& spec = plan_.services[i];
+    s.next_probe_at = now + spec.health.interval;
+    if (healthy) {
+        if (s.health_failures >= spec.health_retries)
+            spdlog::info("{} is healthy again", spec.name);
+        s.health_failures = 0;
+        return;
+    }
+    s.last_probe_failure = reason;
+    if (++s.health_failures == spec.health_retries)
+        spdlog::warn("{} failed its health check {} times in a row ({}): {}", spec.name,
+                     s.health_failures, probe_text(spec.health), reason);
 }
 
 void Supervisor::on_probe_refused(size_t i, double now) {
@@ -279,6 +303,8 @@ void Supervisor::mark_ready(size_t i, double now) {
     ServiceRuntime& s = runtime_[i];
     s.state = ServiceState::ready;
     s.deadline = kNever;
+    s.health_failures = 0;
+    s.next_probe_at = now + plan_.services[i].health.interval;
     spdlog::info("{} is ready ({:.2f} s after start)", plan_.services[i].name, now - s.started_at);
 }
 
@@ -435,7 +461,8 @@ ServiceSnapshot Supervisor::snapshot_of(size_t i, double now) const {
                         s.last_exit,
                         false,
                         ""};
-    row.healthy = s.state == ServiceState::ready ||
+    bool failing = s.health_failures >= plan_.services[i].health_retries;
+    row.healthy = (s.state == ServiceState::ready && !failing) ||
                   (s.state == ServiceState::exited && s.last_exit_code == 0);
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f s", now - s.started_at);
@@ -446,6 +473,10 @@ ServiceSnapshot Supervisor::snapshot_of(size_t i, double now) const {
         case ServiceState::starting:
             row.why = name + " is starting: not ready after " + seconds +
                       (s.last_probe_failure.empty() ? "" : " (" + s.last_probe_failure + ")");
+            break;
+        case ServiceState::ready:
+            row.why = name + " failed its health check " + std::to_string(s.health_failures) +
+                      " times in a row: " + s.last_probe_failure;
             break;
         case ServiceState::backoff:
             row.why = name + " is restarting after " + s.last_exit + " (restart " +

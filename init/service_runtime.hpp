@@ -49,6 +49,8 @@ struct ServiceRuntime {
     std::string last_probe_failure;
     double last_wait_log_at = 0;
 
+    int health_failures = 0;  // in a row, while ready
+
     // At most one hook runs at a time.
     pid_t hook_pid = -1;
     HookKind hook_kind = HookKind::after_ready;

@@ -300,11 +300,14 @@ void Supervisor::read_output(int fd) {
 
 double Supervisor::next_deadline() const {
     double next = kNever;
-    for (const auto& s : runtime_) {
+    for (size_t i = 0; i < runtime_.size(); ++i) {
+        const ServiceRuntime& s = runtime_[i];
         next = std::min({next, s.deadline, s.probe_deadline, s.hook_deadline});
-        if (s.state == ServiceState::starting && s.probe_fd < 0 && s.probe_pid < 0 &&
-            s.hook_pid < 0)
-            next = std::min(next, s.next_probe_at);
+        bool idle = s.probe_fd < 0 && s.probe_pid < 0 && s.hook_pid < 0;
+        bool probes =
+            s.state == ServiceState::starting ||
+            (s.state == ServiceState::ready && plan_.services[i].health.kind != Probe::Kind::none);
+        if (idle && probes) next = std::min(next, s.next_probe_at);
     }
     return next;
 }

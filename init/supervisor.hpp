@@ -82,6 +82,7 @@ class Supervisor {
     void start_probe(size_t i, double now);
     void on_probe_result(size_t i, bool ready, const std::string& reason, double now);
     void on_probe_refused(size_t i, double now);
+    void on_health_result(size_t i, bool healthy, const std::string& reason, double now);
     void cancel_probe(size_t i);
     void mark_ready(size_t i, double now);
     void run_hook(size_t i, HookKind kind, double now);

@@ -10,7 +10,7 @@ Plan login_plan(const RoleContext&) {
     Plan plan = slurm_base_plan();
     ServiceSpec sinfo = wait_for("slurmctld-up", {"/usr/bin/sinfo", "--noheader"}, 300);
     sinfo.depends_on = {"munged"};
-    plan.services.push_back(sinfo);
+    plan.services.push_back(with_health(sinfo));
     return plan;
 }
 

@@ -44,7 +44,7 @@ Plan mysql_plan(const RoleContext&) {
         "/usr/bin/mariadb",   "--defaults-extra-file=/run/rqinit/mysql-client.cnf",
         "--protocol=tcp",     "--host=127.0.0.1",
         "--execute=SELECT 1", "slurm_acct_db"};
-    plan.services = {install, mariadbd};
+    plan.services = {install, with_health(mariadbd)};
     return plan;
 }
 

@@ -31,7 +31,7 @@ Plan node_plan(const RoleContext& context, const std::string& node_conf) {
     slurmd.after_stop = {"/usr/bin/scontrol", "delete", "nodename=" + name};
     slurmd.hook_timeout = 5;
     plan.services.push_back(wait_for_slurmctld());
-    plan.services.push_back(slurmd);
+    plan.services.push_back(with_health(slurmd));
     return plan;
 }
 

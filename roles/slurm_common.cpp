@@ -27,6 +27,13 @@ ServiceSpec wait_for(const std::string& name, std::vector<std::string> probe, do
     return spec;
 }
 
+ServiceSpec with_health(ServiceSpec spec) {
+    spec.health = spec.ready;
+    spec.health.interval = 10;
+    spec.health_retries = 3;
+    return spec;
+}
+
 FileInstall munge_key() {
     FileInstall key;
     key.what = "munge key";
@@ -86,7 +93,7 @@ ServiceSpec munged() {
     spec.ready.argv = {"/bin/sh", "-c", "/usr/bin/munge -n | /usr/bin/unmunge >/dev/null"};
     spec.ready.interval = 0.05;
     spec.start_timeout = 30;
-    return spec;
+    return with_health(spec);
 }
 
 ServiceSpec wait_for_slurmctld() {

@@ -27,6 +27,10 @@ FileInstall database_password_template(const std::string& what, const std::strin
 std::vector<FileInstall> slurm_config_files();
 std::vector<DirectoryInstall> slurm_directories();
 
+// Health, once ready, is the readiness check again, every 10 s: a daemon that stops answering
+// makes its container unhealthy (Docker's HEALTHCHECK asks `rqinit health`).
+ServiceSpec with_health(ServiceSpec spec);
+
 ServiceSpec munged();
 // The Slurm daemons of a plan add these waits and depend on them.
 ServiceSpec wait_for_slurmctld();

@@ -28,7 +28,7 @@ Plan slurmctld_plan(const RoleContext&) {
             "sacctmgr -i add user " +
             kDemoUser + " Account=demo; }"};
     plan.services.push_back(slurmdbd);
-    plan.services.push_back(slurmctld);
+    plan.services.push_back(with_health(slurmctld));
     return plan;
 }
 

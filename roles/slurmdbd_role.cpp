@@ -36,7 +36,7 @@ Plan slurmdbd_plan(const RoleContext&) {
     slurmdbd.ready.argv = {"/usr/bin/sacctmgr", "--noheader", "show", "cluster"};
     slurmdbd.ready.interval = 0.3;
     plan.services.push_back(mysql);
-    plan.services.push_back(slurmdbd);
+    plan.services.push_back(with_health(slurmdbd));
     return plan;
 }
 

@@ -81,3 +81,24 @@ def test_cmd_mode_answers_status_with_main(rqinit):
     assert rqinit.client(r, "health").returncode == 0
     r.signal(signal.SIGTERM)
     assert r.wait() == 128 + signal.SIGTERM
+
+
+def test_health_probe_turns_unhealthy_after_its_retries_and_back(rqinit, work, log):
+    """A ready service whose health probe fails health_retries times in a row makes `rqinit
+    health` say so (and it is not restarted); passing again makes it healthy again."""
+    ok = os.path.join(work, "healthy")
+    open(ok, "w").close()
+    cfg = plan({"web": {"command": svc("--name", "web", "--log", log), "health_retries": 2,
+                        "health": {"command": ["/usr/bin/test", "-e", ok], "interval": 0.05}}})
+    r = rqinit.start(config=cfg)
+    wait_started(r, log, "web")
+    r.until(lambda: rqinit.client(r, "health").returncode == 0, what="web to be healthy")
+    os.unlink(ok)
+    r.until(lambda: rqinit.client(r, "health").returncode == 1, what="web to turn unhealthy")
+    reason = output_lines(rqinit.client(r, "health").stdout)
+    assert len(reason) == 1 and "web failed its health check" in reason[0], reason
+    assert " 0 " in f" {line_with(rqinit.client(r, 'status').stdout, 'web')} ", "web was restarted"
+    open(ok, "w").close()
+    r.until(lambda: rqinit.client(r, "health").returncode == 0, what="web to be healthy again")
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()
