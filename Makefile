@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 TIMEFORMAT := stage took %1R s
 
-.PHONY: all build debug release test test-debug test-release bench clean up down wipe add-q1 demo image
+.PHONY: all build debug release test test-debug test-release test-cluster bench clean up down wipe add-q1 demo image
 
 all: build
 build: release
@@ -16,17 +16,21 @@ debug:
 	@echo "== stage: build debug (ASan/UBSan, unit tests)"
 	@time { cmake --preset debug >/dev/null && cmake --build --preset debug -j$(JOBS); }
 
-# Everything CI runs: unit and init tests under the sanitizers, then the init tests again
-# against the static binary that the image ships.
-test: test-debug test-release
+# Everything CI runs: unit and init tests under the sanitizers, the init tests again against the
+# static binary that the image ships, then the real cluster under Compose.
+test: test-debug test-release test-cluster
 
 test-debug: debug
 	@echo "== stage: unit and init tests (debug build)"
-	@time ctest --preset debug
+	@time ctest --preset debug -L "unit|init"
 
 test-release: release
 	@echo "== stage: init tests (static release build)"
-	@time ctest --preset release
+	@time ctest --preset release -L init
+
+test-cluster: release
+	@echo "== stage: cluster tests (Docker, the image, Compose)"
+	@time ctest --preset release -L cluster
 
 bench: release
 	@echo "== stage: benchmarks"

@@ -62,13 +62,14 @@ def test_quantum_batch_job_runs_on_q1(phase1):
 
 
 def test_a_quantum_job_waits_while_the_qpu_is_taken(phase1):
-    first = as_user("sbatch", "--parsable", "-p", "quantum", "--gres=qpu:1", "--wrap", "sleep 6").stdout.strip()
+    first = as_user("sbatch", "--parsable", "-p", "quantum", "--gres=qpu:1", "--wrap", "sleep 60").stdout.strip()
     wait_until("the first qpu job to run", lambda: job_state(first) == "RUNNING", timeout=30)
     second = as_user("sbatch", "--parsable", "-p", "quantum", "--gres=qpu:1", "--wrap", "true").stdout.strip()
     # Once the scheduler has looked at it, it waits for the one qpu, while the first job runs.
     wait_until("the scheduler to hold the second job for Resources", lambda: on(
         "login", "squeue", "-h", "-j", second, "-o", "%T %r").stdout.strip() == "PENDING Resources", timeout=30)
     assert job_state(first) == "RUNNING"
+    as_user("scancel", first)  # the qpu is free again: the second job runs
     wait_until("the second qpu job to complete", lambda: accounted_state(second) == "COMPLETED", timeout=60)
 
 
