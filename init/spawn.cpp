@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 
 #include "init/capabilities.hpp"
@@ -109,9 +111,19 @@ void drop_privileges(const SpawnRequest& request, int error_fd) {
 
 // rqinit blocks every signal for its signalfd; a child must not inherit that (tini checks the
 // same with its sigconf test), nor any disposition rqinit's parent left ignored.
+//
+// glibc's signal() refuses 32 and 33 (its own), yet a parent may have left them ignored, and an
+// ignored disposition survives exec: set every one with the raw system call instead.
 void restore_signals() {
+    struct KernelSigaction {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)();
+        uint64_t mask;
+    } default_action{SIG_DFL, 0, nullptr, 0};
     for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+        if (sig != SIGKILL && sig != SIGSTOP)
+            syscall(SYS_rt_sigaction, sig, &default_action, nullptr, sizeof default_action.mask);
     sigset_t empty;
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &empty, nullptr);
