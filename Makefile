@@ -1,7 +1,7 @@
 # The front door: thin calls of cmake, ctest and the scripts; no logic of its own.
 SHELL := /bin/bash
 JOBS ?= 2
-TIMEFORMAT := stage took %1R s
+export TIMEFORMAT := stage took %1R s
 
 .PHONY: all build debug release test test-debug test-release test-cluster bench clean up down wipe add-q1 demo image
 

@@ -74,6 +74,9 @@ Plan single_command_plan(const std::vector<std::string>& command) {
     main.restart = RestartPolicy::never;
     main.output = OutputMode::inherit;
     main.start_timeout = 0;
+    // Like tini, the command runs where rqinit was started, not in "/".
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd)) main.working_directory = cwd;
     main.origin = "command line";
     Plan plan;
     plan.services = {main};

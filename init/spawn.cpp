@@ -159,6 +159,11 @@ SpawnResult spawn(const SpawnRequest& request) {
     if (request.argv.empty()) return {-1, 127, "empty command"};
     ExecutableLookup lookup = find_executable(request.argv[0], search_path_of(request.environment));
     if (lookup.exit_code != 0) return {-1, lookup.exit_code, lookup.reason};
+    // A relative path means relative to rqinit's directory, not to the service's.
+    if (lookup.path[0] != '/') {
+        char cwd[4096];
+        if (getcwd(cwd, sizeof cwd)) lookup.path = std::string(cwd) + "/" + lookup.path;
+    }
     auto argv = pointers_to(request.argv);
     auto envp = pointers_to(request.environment);
 

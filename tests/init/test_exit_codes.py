@@ -71,3 +71,15 @@ def test_stdout_of_command_is_rqinits_own(rqinit):
 def test_usage_error_gives_2(rqinit):
     r = rqinit.run("--no-such-option")
     assert r.returncode == 2, r.output()
+
+
+def test_the_command_runs_in_rqinits_directory_and_a_relative_path_works(rqinit, work):
+    """As with tini: `cd DIR && rqinit -- ./prog` runs DIR/prog in DIR, not in /."""
+    script = os.path.join(work, "where.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\npwd > where.out\n")
+    os.chmod(script, 0o755)
+    r = rqinit.run("--", "/bin/sh", "-c", f"cd {work} && exec {rqinit.binary} -- ./where.sh")
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(work, "where.out")) as f:
+        assert f.read().strip() == work
