@@ -17,6 +17,7 @@ const std::set<std::string> kServiceKeys = {"command",
                                             "working_directory",
                                             "depends_on",
                                             "restart",
+                                            "oneshot",
                                             "output",
                                             "start_timeout",
                                             "stop_signal",
@@ -111,6 +112,11 @@ class ServiceReader {
         auto is = [](const toml::node& n) { return n.is_integer() && *n.value<int64_t>() >= 0; };
         if (auto* node = find(key, spec, is, "a whole number, 0 or more"))
             out = static_cast<int>(*node->value<int64_t>());
+    }
+
+    void read_flag(const std::string& key, ServiceSpec& spec, bool& out) {
+        auto is = [](const toml::node& n) { return n.is_boolean(); };
+        if (auto* node = find(key, spec, is, "true or false")) out = **node->as_boolean();
     }
 
     template <typename Enum>
@@ -209,6 +215,7 @@ ServiceSpec read_service(const std::string& name, const toml::table& table,
     reader.read_environment(spec);
     reader.read_string("working_directory", spec, spec.working_directory);
     reader.read_strings("depends_on", spec, spec.depends_on);
+    reader.read_flag("oneshot", spec, spec.oneshot);
     reader.read_choice("restart", spec, spec.restart,
                        {{"always", RestartPolicy::always},
                         {"on-failure", RestartPolicy::on_failure},

@@ -37,6 +37,9 @@ struct ServiceSpec {
     std::string working_directory = "/";
     std::vector<std::string> depends_on;
     RestartPolicy restart = RestartPolicy::always;
+    // A oneshot (a setup step) is never "ready" while it runs: its dependents start once it has
+    // exited 0. restart then applies to its failures only.
+    bool oneshot = false;
     OutputMode output = OutputMode::prefix;
     double start_timeout = 30.0;
     int stop_signal = 15;  // SIGTERM

@@ -184,6 +184,10 @@ void Supervisor::start_service(size_t i, double now) {
     s.next_probe_at = now;
     s.last_wait_log_at = now;
     spdlog::info("started {} (pid {})", spec.name, result.pid);
+    if (spec.oneshot) {
+        s.next_probe_at = kNever;  // its successful exit is what its dependents wait for
+        return;
+    }
     if (spec.ready.kind == Probe::Kind::none && spec.after_ready.empty()) return mark_ready(i, now);
     spdlog::info("waiting for {} to be ready ({}), up to {} s", spec.name, probe_text(spec.ready),
                  spec.start_timeout);

@@ -29,12 +29,13 @@ Plan mysql_plan(const RoleContext&) {
                           "--skip-test-db --auth-root-authentication-method=socket >/dev/null"});
     install.user = "mysql";
     install.restart = RestartPolicy::never;
+    install.oneshot = true;  // mariadbd must not start on a half-made datadir
 
     ServiceSpec mariadbd =
         service("mariadbd", {"/usr/sbin/mariadbd", "--datadir=/var/lib/mysql",
                              "--socket=/run/mysqld/mysqld.sock", "--bind-address=0.0.0.0",
                              "--skip-name-resolve", "--init-file=/run/mysqld/rqinit-init.sql",
-                             "--innodb-lock-wait-timeout=900", "--log-error=/dev/stderr"});
+                             "--innodb-lock-wait-timeout=900"});
     mariadbd.user = "mysql";
     mariadbd.depends_on = {"mysql-install"};
     mariadbd.stop_timeout = 30;  // a clean InnoDB shutdown is worth waiting for

@@ -21,7 +21,7 @@ ServiceSpec wait_for(const std::string& name, std::vector<std::string> probe, do
     ServiceSpec spec = service(name, {});
     spec.ready.kind = Probe::Kind::command;
     spec.ready.argv = std::move(probe);
-    spec.ready.interval = 0.5;
+    spec.ready.interval = 0.2;  // a container starts as soon as what it waits for answers
     spec.start_timeout = timeout;
     spec.hook_timeout = 10;
     return spec;

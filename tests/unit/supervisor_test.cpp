@@ -79,3 +79,14 @@ TEST_CASE("a probe that exits 100 ends startup at once, without waiting for the 
     CHECK(run_plan({refused}) == 4);
     CHECK(monotonic_seconds() - started < 5);
 }
+
+TEST_CASE("a oneshot's dependents start only after it has exited 0") {
+    std::string dir = temp_dir();
+    ServiceSpec setup = shell_service("setup", "sleep 0.3; echo setup-done >> " + dir + "/log");
+    setup.oneshot = true;
+    setup.restart = RestartPolicy::never;
+    ServiceSpec app = shell_service("app", "echo app-started >> " + dir + "/log");
+    app.depends_on = {"setup"};
+    CHECK(run_plan({setup, app}) == 0);
+    CHECK(read_all(dir + "/log") == "setup-done\napp-started\n");
+}
