@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: all build debug release test test-debug test-release test-cluster bench clean up down wipe add-q1 demo image
+.PHONY: all build debug release test test-debug test-release test-cluster bench bench-cluster clean up down wipe add-q1 demo image
 
 all: build
 build: release
@@ -33,8 +33,13 @@ test-cluster: release
 	@time ctest --preset release -L cluster
 
 bench: release
-	@echo "== stage: benchmarks"
+	@echo "== stage: benchmarks: rqinit against tini and dumb-init"
 	@time /usr/bin/python3 bench/init_bench.py --rqinit build/release/rqinit --helpers build/release/bench
+
+# The cluster against a shell-entrypoint baseline (about 11 minutes for 3 runs).
+bench-cluster:
+	@echo "== stage: benchmarks: the rqinit cluster against the shell-entrypoint baseline"
+	@time /usr/bin/python3 bench/cluster_bench.py
 
 clean:
 	rm -rf build
