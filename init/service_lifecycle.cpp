@@ -11,6 +11,7 @@
 
 #include "init/capabilities.hpp"
 #include "init/connect_probe.hpp"
+#include "init/service_requests.hpp"
 #include "init/spawn.hpp"
 #include "init/supervisor.hpp"
 #include "init/wait_status.hpp"
@@ -18,55 +19,7 @@
 namespace rqinit {
 namespace {
 
-constexpr int kStartTimeoutExit = 4;
 constexpr double kWaitLogInterval = 5.0;  // seconds between "still waiting" lines
-
-std::string probe_text(const Probe& probe) {
-    switch (probe.kind) {
-        case Probe::Kind::tcp:
-            return "tcp " + probe.address;
-        case Probe::Kind::unix_socket:
-            return "unix " + probe.address;
-        case Probe::Kind::command:
-            return "command " + probe.argv[0];
-        case Probe::Kind::none:
-            break;
-    }
-    return "after_ready";
-}
-
-const char* hook_name(HookKind kind) {
-    switch (kind) {
-        case HookKind::after_ready:
-            return "after_ready";
-        case HookKind::before_stop:
-            return "before_stop";
-        case HookKind::after_stop:
-            return "after_stop";
-    }
-    return "?";
-}
-
-SpawnRequest request_for(const ServiceSpec& spec, const std::vector<std::string>& argv) {
-    SpawnRequest request;
-    request.argv = argv;
-    request.environment = merge_environment({spec.environment.begin(), spec.environment.end()});
-    request.working_directory = spec.working_directory;
-    return request;
-}
-
-// The service's own process: the hooks and probes run as root, the service as its user.
-SpawnRequest service_request(const ServiceSpec& spec, bool single_command) {
-    SpawnRequest request = request_for(spec, spec.command);
-    if (!spec.user.empty()) request.credentials = resolve_credentials(spec.user);
-    if (spec.capabilities) {
-        request.capabilities.emplace();
-        for (const auto& name : *spec.capabilities)
-            request.capabilities->push_back(*capability_from_name(name));
-    }
-    request.new_session = !single_command;
-    return request;
-}
 
 }  // namespace
 
@@ -114,7 +67,7 @@ void Supervisor::on_deadlines(size_t i, double now) {
                               spec.name, spec.start_timeout, probe_text(spec.ready),
                               s.last_probe_failure.empty() ? "" : ": ", s.last_probe_failure);
                 s.deadline = kNever;
-                begin_shutdown(kStartTimeoutExit, spec.name + " did not become ready");
+                begin_shutdown(kNotReadyExit, spec.name + " did not become ready");
             } else if (s.probe_fd < 0 && s.probe_pid < 0 && s.hook_pid < 0 &&
                        now >= s.next_probe_at) {
                 start_probe(i, now);
@@ -209,100 +162,6 @@ void Supervisor::start_wait(size_t i, double now) {
     start_probe(i, now);
 }
 
-// The readiness probe while starting; the health probe once ready. One runs at a time.
-void Supervisor::start_probe(size_t i, double now) {
-    ServiceRuntime& s = runtime_[i];
-    const ServiceSpec& spec = plan_.services[i];
-    const Probe& probe = s.state == ServiceState::ready ? spec.health : spec.ready;
-    s.probe_deadline = now + spec.hook_timeout;
-    if (probe.kind == Probe::Kind::none) return on_probe_result(i, true, "", now);
-    if (probe.kind == Probe::Kind::command) {
-        SpawnRequest request = request_for(spec, probe.argv);
-        // Probes run often: their output is kept, not printed, to say why one failed.
-        int read_end = -1;
-        s.probe_output_line.clear();
-        request.output_fd = open_output_pipe(spec.name, i, &read_end);
-        SpawnResult result = spawn(request);
-        close(request.output_fd);
-        if (result.pid < 0) return on_probe_result(i, false, result.reason, now);
-        children_[result.pid] = {ChildRef::Kind::probe, i};
-        s.probe_pid = result.pid;
-        s.probe_output_fd = read_end;
-        return;
-    }
-    ConnectAttempt attempt = start_connect(probe);
-    if (attempt.outcome == ConnectAttempt::Outcome::in_progress) {
-        s.probe_fd = attempt.fd;
-        watch(attempt.fd, EPOLLOUT, probe_token(i));
-        return;
-    }
-    on_probe_result(i, attempt.outcome == ConnectAttempt::Outcome::connected, attempt.reason, now);
-}
-
-void Supervisor::on_probe_result(size_t i, bool ready, const std::string& reason, double now) {
-    ServiceRuntime& s = runtime_[i];
-    const ServiceSpec& spec = plan_.services[i];
-    s.probe_deadline = kNever;
-    if (s.state == ServiceState::ready) return on_health_result(i, ready, reason, now);
-    if (s.state != ServiceState::starting) return;
-    if (!ready) {
-        s.last_probe_failure = reason;
-        s.next_probe_at = now + spec.ready.interval;
-        return;
-    }
-    if (spec.after_ready.empty()) return mark_ready(i, now);
-    run_hook(i, HookKind::after_ready, now);
-}
-
-void Supervisor::on_health_result(size_t i, bool healthy, const std::string& reason, double now) {
-    ServiceRuntime& s = runtime_[i];
-    const ServiceSpec& spec = plan_.services[i];
-    s.next_probe_at = now + spec.health.interval;
-    if (healthy) {
-        if (s.health_failures >= spec.health_retries)
-            spdlog::info("{} is healthy again", spec.name);
-        s.health_failures = 0;
-        return;
-    }
-    s.last_probe_failure = reason;
-    if (++s.health_failures == spec.health_retries)
-        spdlog::warn("{} failed its health check {} times in a row ({}): {}", spec.name,
-                     s.health_failures, probe_text(spec.health), reason);
-}
-
-void Supervisor::on_probe_refused(size_t i, double now) {
-    ServiceRuntime& s = runtime_[i];
-    const ServiceSpec& spec = plan_.services[i];
-    if (s.state != ServiceState::starting) return;
-    s.next_probe_at = kNever;  // no more tries while the stop proceeds
-    s.deadline = kNever;
-    spdlog::error("{} will never be ready ({} exited 100): {}", spec.name, probe_text(spec.ready),
-                  s.last_probe_failure);
-    begin_shutdown(kStartTimeoutExit, spec.name + " cannot become ready");
-    (void)now;
-}
-
-void Supervisor::cancel_probe(size_t i) {
-    ServiceRuntime& s = runtime_[i];
-    if (s.probe_fd >= 0) {
-        unwatch(s.probe_fd);
-        close(s.probe_fd);
-        s.probe_fd = -1;
-    }
-    if (s.probe_pid > 0) {
-        kill(-s.probe_pid, SIGKILL);
-        children_.erase(s.probe_pid);  // reaped later as an orphan, never as a probe result
-        s.probe_pid = -1;
-    }
-    if (s.hook_pid > 0 && s.hook_kind == HookKind::after_ready) {
-        kill(-s.hook_pid, SIGKILL);
-        children_.erase(s.hook_pid);
-        s.hook_pid = -1;
-        s.hook_deadline = kNever;
-    }
-    s.probe_deadline = kNever;
-}
-
 void Supervisor::mark_ready(size_t i, double now) {
     ServiceRuntime& s = runtime_[i];
     s.state = ServiceState::ready;
@@ -310,49 +169,6 @@ void Supervisor::mark_ready(size_t i, double now) {
     s.health_failures = 0;
     s.next_probe_at = now + plan_.services[i].health.interval;
     spdlog::info("{} is ready ({:.2f} s after start)", plan_.services[i].name, now - s.started_at);
-}
-
-void Supervisor::run_hook(size_t i, HookKind kind, double now) {
-    ServiceRuntime& s = runtime_[i];
-    const ServiceSpec& spec = plan_.services[i];
-    const auto& argv = kind == HookKind::after_ready   ? spec.after_ready
-                       : kind == HookKind::before_stop ? spec.before_stop
-                                                       : spec.after_stop;
-    SpawnRequest request = request_for(spec, argv);
-    request.output_fd = open_output_pipe(spec.name + "[" + hook_name(kind) + "]");
-    SpawnResult result = spawn(request);
-    close(request.output_fd);
-    s.hook_kind = kind;
-    if (result.pid < 0) {
-        spdlog::warn("{}: cannot run {}: {}", spec.name, hook_name(kind), result.reason);
-        return on_hook_exit(i, result.exit_code << 8, now);  // as a wait status
-    }
-    children_[result.pid] = {ChildRef::Kind::hook, i};
-    s.hook_pid = result.pid;
-    s.hook_deadline = now + spec.hook_timeout;
-}
-
-void Supervisor::on_hook_exit(size_t i, int wait_status, double now) {
-    ServiceRuntime& s = runtime_[i];
-    const ServiceSpec& spec = plan_.services[i];
-    s.hook_deadline = kNever;
-    bool ok = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
-    if (!ok)
-        spdlog::warn("{}: {} failed ({})", spec.name, hook_name(s.hook_kind),
-                     describe_wait_status(wait_status));
-    switch (s.hook_kind) {
-        case HookKind::after_ready:
-            if (s.state != ServiceState::starting) return;
-            if (ok) return mark_ready(i, now);
-            s.last_probe_failure = "after_ready failed";
-            s.next_probe_at = now + spec.ready.interval;  // probe and hook again
-            return;
-        case HookKind::before_stop:
-            return send_stop_signal(i, now);
-        case HookKind::after_stop:
-            s.state = ServiceState::stopped;
-            return;
-    }
 }
 
 void Supervisor::on_service_exit(size_t i, int exit_code, const std::string& how, double now) {

@@ -36,6 +36,9 @@ class Supervisor {
     // Runs until every service has ended; returns rqinit's exit code (README, "Exit codes").
     int run();
 
+    // A service did not become ready in time, or its probe said it never will.
+    static constexpr int kNotReadyExit = 4;
+
   private:
     // A child's stdout/stderr pipe. Services and hooks are printed, prefixed; a command probe's
     // output is only kept (its last line), to say why a service is not ready.
