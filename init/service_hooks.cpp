@@ -1,13 +1,8 @@
 // A service's hooks (after_ready, before_stop, after_stop): one at a time, as root, each with
 // hook_timeout; where each leads in the service's state machine.
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
-#include <csignal>
-
-#include "init/connect_probe.hpp"
 #include "init/service_requests.hpp"
 #include "init/supervisor.hpp"
 #include "init/wait_status.hpp"

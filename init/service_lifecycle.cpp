@@ -1,16 +1,12 @@
 // The state machine of each service (service_runtime.hpp), driven by the event loop in
 // supervisor.cpp: start when the dependencies are ready, probe until ready, restart or give up
 // when it ends, and stop in reverse dependency order.
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
 
-#include "init/capabilities.hpp"
-#include "init/connect_probe.hpp"
 #include "init/service_requests.hpp"
 #include "init/spawn.hpp"
 #include "init/supervisor.hpp"
@@ -97,16 +93,16 @@ void Supervisor::on_deadlines(size_t i, double now) {
     }
 }
 
+// Ready, or a oneshot (or any service not to be restarted) that finished well.
+bool Supervisor::ready_for_dependents(size_t i) const {
+    const ServiceRuntime& s = runtime_[i];
+    return s.state == ServiceState::ready ||
+           (s.state == ServiceState::exited && s.last_exit_code == 0);
+}
+
 bool Supervisor::dependencies_ready(size_t i) const {
-    for (const auto& name : plan_.services[i].depends_on) {
-        for (size_t j = 0; j < plan_.services.size(); ++j) {
-            if (plan_.services[j].name != name) continue;
-            const ServiceRuntime& d = runtime_[j];
-            bool finished_well = d.state == ServiceState::exited && d.last_exit_code == 0;
-            if (d.state != ServiceState::ready && !finished_well) return false;
-        }
-    }
-    return true;
+    return std::all_of(dependencies_[i].begin(), dependencies_[i].end(),
+                       [this](size_t j) { return ready_for_dependents(j); });
 }
 
 bool Supervisor::dependents_down(size_t i) const {
@@ -123,9 +119,7 @@ void Supervisor::start_service(size_t i, double now) {
     request.output_fd = write_end;
     SpawnResult result = spawn(request);
     if (write_end >= 0) close(write_end);  // the child holds its copy; EOF comes when it is gone
-    s.state = ServiceState::starting;
-    s.started_at = now;
-    s.last_probe_failure.clear();
+    enter_starting(i, now);
     if (result.pid < 0) {
         spdlog::error("{}: cannot start {}: {}", spec.name, spec.command[0], result.reason);
         return on_service_exit(i, result.exit_code, result.reason, now);
@@ -133,9 +127,6 @@ void Supervisor::start_service(size_t i, double now) {
     children_[result.pid] = {ChildRef::Kind::service, i};
     s.pid = s.group = result.pid;
     s.kill_sent = false;
-    s.deadline = spec.start_timeout > 0 ? now + spec.start_timeout : kNever;
-    s.next_probe_at = now;
-    s.last_wait_log_at = now;
     spdlog::info("started {} (pid {})", spec.name, result.pid);
     if (spec.oneshot) {
         s.next_probe_at = kNever;  // its successful exit is what its dependents wait for
@@ -147,16 +138,23 @@ void Supervisor::start_service(size_t i, double now) {
     start_probe(i, now);
 }
 
+// The start_timeout clock and the probes begin now.
+void Supervisor::enter_starting(size_t i, double now) {
+    ServiceRuntime& s = runtime_[i];
+    double timeout = plan_.services[i].start_timeout;
+    s.state = ServiceState::starting;
+    s.started_at = now;
+    s.deadline = timeout > 0 ? now + timeout : kNever;
+    s.next_probe_at = now;
+    s.last_wait_log_at = now;
+    s.last_probe_failure.clear();
+}
+
 // A service with no command only waits for its probe: something outside the container, such as
 // the database another container serves.
 void Supervisor::start_wait(size_t i, double now) {
-    ServiceRuntime& s = runtime_[i];
     const ServiceSpec& spec = plan_.services[i];
-    s.state = ServiceState::starting;
-    s.started_at = now;
-    s.deadline = spec.start_timeout > 0 ? now + spec.start_timeout : kNever;
-    s.last_wait_log_at = now;
-    s.last_probe_failure.clear();
+    enter_starting(i, now);
     spdlog::info("waiting for {} ({}), up to {} s", spec.name, probe_text(spec.ready),
                  spec.start_timeout);
     start_probe(i, now);
@@ -262,7 +260,9 @@ void Supervisor::log_still_waiting(size_t i, double now) {
     s.last_wait_log_at = now;
     if (s.state == ServiceState::waiting) {
         std::string missing;
-        for (const auto& d : spec.depends_on) missing += (missing.empty() ? "" : ", ") + d;
+        for (size_t j : dependencies_[i])
+            if (!ready_for_dependents(j))
+                missing += (missing.empty() ? "" : ", ") + plan_.services[j].name;
         return void(spdlog::info("{} is waiting for {} to be ready", spec.name, missing));
     }
     spdlog::info("still waiting for {} to be ready ({}): {:.0f} s of {} s{}{}", spec.name,
@@ -282,8 +282,7 @@ ServiceSnapshot Supervisor::snapshot_of(size_t i, double now) const {
                         false,
                         ""};
     bool failing = s.health_failures >= plan_.services[i].health_retries;
-    row.healthy = (s.state == ServiceState::ready && !failing) ||
-                  (s.state == ServiceState::exited && s.last_exit_code == 0);
+    row.healthy = ready_for_dependents(i) && !failing;
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.1f s", now - s.started_at);
     switch (s.state) {

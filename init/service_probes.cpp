@@ -1,6 +1,5 @@
 // Readiness and health probes of a service: tcp and unix connects without blocking the loop,
 // command probes as children whose last output line explains a failure (exit 100: never).
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <unistd.h>

@@ -69,11 +69,16 @@ void write_all(int fd, const std::string& text) {
 Supervisor::Supervisor(Plan plan, SupervisorOptions options)
     : plan_(std::move(plan)), options_(std::move(options)), runtime_(plan_.services.size()) {
     start_order_ = dependency_order(plan_.services);
+    std::map<std::string, size_t> index_of;
+    for (size_t i = 0; i < plan_.services.size(); ++i) index_of[plan_.services[i].name] = i;
+    dependencies_.resize(plan_.services.size());
     dependents_.resize(plan_.services.size());
-    for (size_t i = 0; i < plan_.services.size(); ++i)
-        for (const auto& name : plan_.services[i].depends_on)
-            for (size_t j = 0; j < plan_.services.size(); ++j)
-                if (plan_.services[j].name == name) dependents_[j].push_back(i);
+    for (size_t i = 0; i < plan_.services.size(); ++i) {
+        for (const auto& name : plan_.services[i].depends_on) {
+            dependencies_[i].push_back(index_of.at(name));  // dependency_order checked the names
+            dependents_[index_of.at(name)].push_back(i);
+        }
+    }
 }
 
 Supervisor::~Supervisor() {

@@ -78,10 +78,12 @@ class Supervisor {
     // --- service lifecycle (service_lifecycle.cpp)
     void advance(double now);
     void on_deadlines(size_t i, double now);
+    bool ready_for_dependents(size_t i) const;
     bool dependencies_ready(size_t i) const;
     bool dependents_down(size_t i) const;
     void start_service(size_t i, double now);
     void start_wait(size_t i, double now);
+    void enter_starting(size_t i, double now);
     void start_probe(size_t i, double now);
     void on_probe_result(size_t i, bool ready, const std::string& reason, double now);
     void on_probe_refused(size_t i, double now);
@@ -102,7 +104,8 @@ class Supervisor {
     SupervisorOptions options_;
     std::vector<ServiceRuntime> runtime_;
     std::vector<size_t> start_order_;
-    std::vector<std::vector<size_t>> dependents_;
+    std::vector<std::vector<size_t>> dependencies_;  // by index: what each service depends on
+    std::vector<std::vector<size_t>> dependents_;    // and what depends on it
     std::map<pid_t, ChildRef> children_;
     std::map<int, OutputStream> outputs_;  // by pipe fd
     std::unique_ptr<ControlServer> control_;
