@@ -2,11 +2,12 @@
 
 #include <netdb.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "init/unix_address.hpp"
 
 namespace rqinit {
 namespace {
@@ -27,12 +28,9 @@ ConnectAttempt connect_to(int family, const sockaddr* address, socklen_t length)
 }
 
 ConnectAttempt connect_unix(const std::string& path) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (path.size() >= sizeof address.sun_path)
-        return {Outcome::failed, -1, "socket path too long: " + path};
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    return connect_to(AF_UNIX, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    auto address = unix_address(path);
+    if (!address) return {Outcome::failed, -1, "not a usable socket path: " + path};
+    return connect_to(AF_UNIX, reinterpret_cast<sockaddr*>(&*address), sizeof *address);
 }
 
 // "host:port" or "[v6]:port".

@@ -1,25 +1,25 @@
 #include "init/control_socket.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
+#include "init/clock.hpp"
+#include "init/unix_address.hpp"
+
 namespace rqinit {
 namespace {
 
-sockaddr_un address_of(const std::string& path) {
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    if (path.size() >= sizeof address.sun_path)
-        throw std::runtime_error("control socket path too long: " + path);
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    return address;
-}
+// One deadline for a whole request, reads and writes together: a client that dribbles bytes
+// cannot hold the event loop (PID 1) longer than this.
+constexpr double kServeSeconds = 1.0;
+constexpr double kAskSeconds = 5.0;
+constexpr size_t kMaxRequest = 256;
 
 void make_parent_directory(const std::string& path) {
     auto slash = path.rfind('/');
@@ -29,40 +29,67 @@ void make_parent_directory(const std::string& path) {
         throw std::runtime_error("cannot create " + directory + ": " + strerror(errno));
 }
 
-// A client that sends nothing must not hold PID 1 for long.
-void set_timeouts(int fd, int seconds) {
-    timeval timeout{seconds, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+// Waits until fd is ready for events or the deadline passes. false: the deadline passed, or
+// poll failed.
+bool wait_ready(int fd, short events, double deadline) {
+    for (;;) {
+        double left = deadline - monotonic_seconds();
+        if (left <= 0) return false;
+        pollfd p{fd, events, 0};
+        int n = poll(&p, 1, static_cast<int>(left * 1000) + 1);
+        if (n > 0) return true;
+        if (n < 0 && errno != EINTR) return false;
+    }
 }
 
-std::string read_line(int fd) {
-    std::string line;
-    char c;
-    while (line.size() < 256 && read(fd, &c, 1) == 1 && c != '\n') line += c;
-    return line;
+// Reads until `stop` says the text is complete, EOF, max bytes, or the deadline.
+template <typename Stop>
+std::string read_until(int fd, double deadline, size_t max, Stop stop) {
+    std::string text;
+    char buffer[4096];
+    while (text.size() < max && !stop(text)) {
+        ssize_t n = read(fd, buffer, sizeof buffer);
+        if (n > 0) {
+            text.append(buffer, static_cast<size_t>(n));
+            continue;
+        }
+        if (n == 0) break;
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN || !wait_ready(fd, POLLIN, deadline)) break;
+    }
+    return text;
 }
 
-void write_all(int fd, const std::string& text) {
+bool write_until(int fd, const std::string& text, double deadline) {
     size_t done = 0;
     while (done < text.size()) {
         ssize_t n = send(fd, text.data() + done, text.size() - done, MSG_NOSIGNAL);
-        if (n <= 0) return;
-        done += static_cast<size_t>(n);
+        if (n > 0) {
+            done += static_cast<size_t>(n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n == 0 || errno != EAGAIN || !wait_ready(fd, POLLOUT, deadline)) return false;
     }
+    return true;
+}
+
+std::string first_line(const std::string& text) {
+    return text.substr(0, text.find('\n'));
 }
 
 }  // namespace
 
 ControlServer::ControlServer(std::string path) : path_(std::move(path)) {
-    sockaddr_un address = address_of(path_);
+    auto address = unix_address(path_);
+    if (!address) throw std::runtime_error("control socket path is not usable: " + path_);
     make_parent_directory(path_);
     fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd_ < 0) throw std::runtime_error(std::string("socket: ") + strerror(errno));
     unlink(path_.c_str());
     // The umask makes the socket 0600 from its creation, with no window for others to connect.
     mode_t old_mask = umask(0177);
-    int bound = bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    int bound = bind(fd_, reinterpret_cast<sockaddr*>(&*address), sizeof *address);
     umask(old_mask);
     if (bound != 0 || listen(fd_, 8) != 0) {
         std::string reason = strerror(errno);
@@ -78,34 +105,35 @@ ControlServer::~ControlServer() {
 }
 
 void ControlServer::serve_one(const std::function<std::string(const std::string&)>& answer) {
-    int client = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    int client = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (client < 0) return;
-    set_timeouts(client, 1);
-    write_all(client, answer(read_line(client)));
+    double deadline = monotonic_seconds() + kServeSeconds;
+    std::string request = read_until(client, deadline, kMaxRequest, [](const std::string& text) {
+        return text.find('\n') != std::string::npos;
+    });
+    write_until(client, answer(first_line(request)), deadline);
     close(client);
 }
 
 ControlReply ask_control_socket(const std::string& path, const std::string& request) {
-    sockaddr_un address{};
-    try {
-        address = address_of(path);
-    } catch (const std::exception& error) {
-        return {false, error.what()};
-    }
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    auto address = unix_address(path);
+    if (!address) return {false, "control socket path is not usable: " + path};
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return {false, std::string("socket: ") + strerror(errno)};
-    set_timeouts(fd, 5);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    double deadline = monotonic_seconds() + kAskSeconds;
+    // A unix stream connect completes at once or fails (EAGAIN: the backlog is full).
+    if (connect(fd, reinterpret_cast<sockaddr*>(&*address), sizeof *address) != 0) {
         std::string reason = strerror(errno);
         close(fd);
         return {false, "rqinit is not reachable at " + path + ": " + reason};
     }
-    write_all(fd, request + "\n");
-    std::string reply;
-    char buffer[4096];
-    ssize_t n;
-    while ((n = read(fd, buffer, sizeof buffer)) > 0) reply.append(buffer, static_cast<size_t>(n));
+    if (!write_until(fd, request + "\n", deadline)) {
+        close(fd);
+        return {false, "rqinit at " + path + " did not take the request"};
+    }
+    std::string reply = read_until(fd, deadline, 1 << 20, [](const std::string&) { return false; });
     close(fd);
+    if (reply.empty()) return {false, "rqinit at " + path + " did not answer within 5 s"};
     return {true, reply};
 }
 

@@ -11,6 +11,7 @@
 
 #include "init/config_file.hpp"
 #include "init/control_socket.hpp"
+#include "init/exit_codes.hpp"
 #include "init/log.hpp"
 #include "init/plan_check.hpp"
 #include "init/signal_mask.hpp"
@@ -25,10 +26,10 @@
 namespace rqinit {
 namespace {
 
-constexpr int kUsageError = 2;
-constexpr int kConfigError = 3;
-constexpr int kInstallError = 5;
-constexpr int kSystemError = 111;
+constexpr int kUsageError = exit_code::kUsage;
+constexpr int kConfigError = exit_code::kConfig;
+constexpr int kInstallError = exit_code::kInstall;
+constexpr int kSystemError = exit_code::kSystem;
 constexpr const char* kDefaultConfig = "/etc/rqinit/rqinit.toml";
 
 struct Options {
@@ -114,7 +115,8 @@ int build_plan(const Options& options, Plan& plan) {
     return add_config_services(options, plan);
 }
 
-int check_before_start(const Plan& plan) {
+// Checks the plan and resolves its users, capabilities and programs into it, once.
+int check_before_start(Plan& plan) {
     auto problems = check_plan(plan, env_or("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"));
     if (problems.empty()) return 0;
     int code = problems.front().exit_code;
@@ -151,7 +153,7 @@ int run_services(const Options& options) {
         Supervisor supervisor(std::move(plan),
                               {options.control_socket, options.control_socket_given});
         return supervisor.run();
-    } catch (const std::system_error& error) {
+    } catch (const std::exception& error) {  // before the loop ran: nothing was started
         spdlog::critical("{}", error.what());
         return kSystemError;
     }
@@ -160,8 +162,8 @@ int run_services(const Options& options) {
 int check_config(const Options& options) {
     ConfigResult config = load_config_file(options.config);
     if (!config.errors.empty()) return print_errors(config.errors);
-    if (int code = check_before_start(config.plan))
-        return code == kConfigError ? code : kConfigError;
+    // check-config answers 0 or 3: a missing program is a configuration error here.
+    if (check_before_start(config.plan) != 0) return kConfigError;
     std::cout << options.config << ": OK (" << config.plan.services.size() << " services)\n";
     return 0;
 }
@@ -179,8 +181,10 @@ int ask(const Options& options, const std::string& request) {
 }  // namespace
 }  // namespace rqinit
 
-int main(int argc, char** argv) {
-    using namespace rqinit;
+namespace rqinit {
+namespace {
+
+int rqinit_main(int argc, char** argv) {
     block_signals();
     mark_inherited_fds_cloexec();
 
@@ -240,4 +244,19 @@ int main(int argc, char** argv) {
         return kUsageError;
     }
     return run_services(options);
+}
+
+}  // namespace
+}  // namespace rqinit
+
+// No exception may end PID 1 with "terminate called": whatever escapes is one line and 111.
+int main(int argc, char** argv) {
+    try {
+        return rqinit::rqinit_main(argc, argv);
+    } catch (const std::exception& error) {
+        spdlog::critical("rqinit: {}", error.what());
+    } catch (...) {
+        spdlog::critical("rqinit: unknown error");
+    }
+    return rqinit::exit_code::kSystem;
 }

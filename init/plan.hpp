@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "init/user_db.hpp"
+
 namespace rqinit {
 
 // How a service proves it is ready (and later, healthy).
@@ -60,6 +62,11 @@ struct ServiceSpec {
     // Where each key came from ("rqinit.toml:12", "role c"), so that a later check can name it.
     std::string origin;
     std::map<std::string, std::string> key_origins;
+
+    // Filled once by check_plan, before anything starts; spawning uses these and never looks a
+    // user or a capability up again (a user deleted from /etc/passwd later changes nothing).
+    std::optional<Credentials> credentials;             // from user
+    std::optional<std::vector<int>> capability_values;  // from capabilities
 };
 
 // A file to put in place before any service starts: a Docker secret or config, installed with
@@ -89,6 +96,8 @@ struct Plan {
     // With `rqinit -- CMD`: the one service whose end ends rqinit with its status, and to
     // which every signal is forwarded as is (tini's contract).
     bool single_command = false;
+    // Filled once by check_plan: each program name of a command, probe or hook -> its path.
+    std::map<std::string, std::string> programs;
 };
 
 }  // namespace rqinit

@@ -16,7 +16,9 @@ struct PlanProblem {
     std::string message;  // one line
 };
 
-std::vector<PlanProblem> check_plan(const Plan& plan, const std::string& search_path,
+// Also resolves what it checks, once, into the plan (ServiceSpec::credentials,
+// ServiceSpec::capability_values, Plan::programs): the supervisor needs a checked plan.
+std::vector<PlanProblem> check_plan(Plan& plan, const std::string& search_path,
                                     const UserDbPaths& user_db = {});
 
 }  // namespace rqinit

@@ -1,5 +1,6 @@
 // Readiness and health probes of a service: tcp and unix connects without blocking the loop,
 // command probes as children whose last output line explains a failure (exit 100: never).
+// What a result means is the table's business (service_transitions.cpp); here they are run.
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -7,21 +8,24 @@
 #include <csignal>
 
 #include "init/connect_probe.hpp"
+#include "init/exit_codes.hpp"
 #include "init/service_requests.hpp"
 #include "init/supervisor.hpp"
 #include "init/wait_status.hpp"
 
 namespace rqinit {
 
-// The readiness probe while starting; the health probe once ready. One runs at a time.
+// The readiness probe while starting; the health probe once ready. One runs at a time, and
+// none longer than hook_timeout.
 void Supervisor::start_probe(size_t i, double now) {
     ServiceRuntime& s = runtime_[i];
     const ServiceSpec& spec = plan_.services[i];
-    const Probe& probe = s.state == ServiceState::ready ? spec.health : spec.ready;
+    const Probe& probe = s.state() == ServiceState::ready ? spec.health : spec.ready;
+    s.next_probe_at = kNever;
     s.probe_deadline = now + spec.hook_timeout;
     if (probe.kind == Probe::Kind::none) return on_probe_result(i, true, "", now);
     if (probe.kind == Probe::Kind::command) {
-        SpawnRequest request = request_for(spec, probe.argv);
+        SpawnRequest request = request_for(spec, probe.argv, plan_.programs);
         // Probes run often: their output is kept, not printed, to say why one failed.
         int read_end = -1;
         s.probe_output_line.clear();
@@ -43,47 +47,27 @@ void Supervisor::start_probe(size_t i, double now) {
     on_probe_result(i, attempt.outcome == ConnectAttempt::Outcome::connected, attempt.reason, now);
 }
 
-void Supervisor::on_probe_result(size_t i, bool ready, const std::string& reason, double now) {
+void Supervisor::on_probe_result(size_t i, bool passed, const std::string& reason, double now) {
     ServiceRuntime& s = runtime_[i];
-    const ServiceSpec& spec = plan_.services[i];
     s.probe_deadline = kNever;
-    if (s.state == ServiceState::ready) return on_health_result(i, ready, reason, now);
-    if (s.state != ServiceState::starting) return;
-    if (!ready) {
+    if (!passed) s.last_probe_failure = reason;
+    deliver(i, make_event(passed ? EventKind::probe_passed : EventKind::probe_failed, now, reason));
+}
+
+void Supervisor::on_probe_exit(size_t i, int wait_status, double now) {
+    ServiceRuntime& s = runtime_[i];
+    s.probe_pid = -1;
+    read_output(s.probe_output_fd);  // its last line, if it wrote one, says more
+    s.probe_output_fd = -1;
+    std::string reason =
+        s.probe_output_line.empty() ? describe_wait_status(wait_status) : s.probe_output_line;
+    bool exited = WIFEXITED(wait_status);
+    if (exited && WEXITSTATUS(wait_status) == exit_code::kProbeNever) {
+        s.probe_deadline = kNever;
         s.last_probe_failure = reason;
-        s.next_probe_at = now + spec.ready.interval;
-        return;
+        return deliver(i, make_event(EventKind::probe_never, now, reason));
     }
-    if (spec.after_ready.empty()) return mark_ready(i, now);
-    run_hook(i, HookKind::after_ready, now);
-}
-
-void Supervisor::on_health_result(size_t i, bool healthy, const std::string& reason, double now) {
-    ServiceRuntime& s = runtime_[i];
-    const ServiceSpec& spec = plan_.services[i];
-    s.next_probe_at = now + spec.health.interval;
-    if (healthy) {
-        if (s.health_failures >= spec.health_retries)
-            spdlog::info("{} is healthy again", spec.name);
-        s.health_failures = 0;
-        return;
-    }
-    s.last_probe_failure = reason;
-    if (++s.health_failures == spec.health_retries)
-        spdlog::warn("{} failed its health check {} times in a row ({}): {}", spec.name,
-                     s.health_failures, probe_text(spec.health), reason);
-}
-
-void Supervisor::on_probe_refused(size_t i, double now) {
-    ServiceRuntime& s = runtime_[i];
-    const ServiceSpec& spec = plan_.services[i];
-    if (s.state != ServiceState::starting) return;
-    s.next_probe_at = kNever;  // no more tries while the stop proceeds
-    s.deadline = kNever;
-    spdlog::error("{} will never be ready ({} exited 100): {}", spec.name, probe_text(spec.ready),
-                  s.last_probe_failure);
-    begin_shutdown(kNotReadyExit, spec.name + " cannot become ready");
-    (void)now;
+    on_probe_result(i, exited && WEXITSTATUS(wait_status) == 0, reason, now);
 }
 
 void Supervisor::cancel_probe(size_t i) {
@@ -105,6 +89,7 @@ void Supervisor::cancel_probe(size_t i) {
         s.hook_deadline = kNever;
     }
     s.probe_deadline = kNever;
+    s.next_probe_at = kNever;
 }
 
 }  // namespace rqinit

@@ -1,7 +1,5 @@
 #include "init/service_requests.hpp"
 
-#include "init/capabilities.hpp"
-
 namespace rqinit {
 
 std::string probe_text(const Probe& probe) {
@@ -30,23 +28,22 @@ const char* hook_name(HookKind kind) {
     return "?";
 }
 
-SpawnRequest request_for(const ServiceSpec& spec, const std::vector<std::string>& argv) {
+SpawnRequest request_for(const ServiceSpec& spec, const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& programs) {
     SpawnRequest request;
     request.argv = argv;
+    if (auto found = programs.find(argv.at(0)); found != programs.end())
+        request.program = found->second;
     request.environment = merge_environment({spec.environment.begin(), spec.environment.end()});
     request.working_directory = spec.working_directory;
     return request;
 }
 
-SpawnRequest service_request(const ServiceSpec& spec, bool single_command) {
-    SpawnRequest request = request_for(spec, spec.command);
-    if (!spec.user.empty()) request.credentials = resolve_credentials(spec.user);
-    if (spec.capabilities) {
-        request.capabilities.emplace();
-        for (const auto& name : *spec.capabilities)
-            request.capabilities->push_back(*capability_from_name(name));
-    }
-    request.new_session = !single_command;
+SpawnRequest service_request(const ServiceSpec& spec, const Plan& plan) {
+    SpawnRequest request = request_for(spec, spec.command, plan.programs);
+    request.credentials = spec.credentials;
+    request.capabilities = spec.capability_values;
+    request.new_session = !plan.single_command;
     return request;
 }
 

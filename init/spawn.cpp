@@ -13,6 +13,7 @@
 
 #include "init/capabilities.hpp"
 #include "init/executable_lookup.hpp"
+#include "init/exit_codes.hpp"
 
 extern char** environ;
 
@@ -69,7 +70,9 @@ struct ChildFailure {
     ssize_t ignored = write(error_fd, &failure, sizeof failure);
     (void)ignored;
     // 126/127 as a shell would say for exec; 111 (s6's "system call failed") for the steps.
-    _exit(step != Step::exec ? 111 : (error == ENOENT ? 127 : 126));
+    _exit(step != Step::exec
+              ? exit_code::kSystem
+              : (error == ENOENT ? exit_code::kNotFound : exit_code::kCannotExecute));
 }
 
 void enter_session(const SpawnRequest& request, int error_fd) {
@@ -85,7 +88,7 @@ void enter_session(const SpawnRequest& request, int error_fd) {
 
 void redirect_output(int output_fd, int error_fd) {
     if (output_fd < 0) return;
-    int null_fd = open("/dev/null", O_RDONLY);
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(output_fd, STDOUT_FILENO) < 0 ||
         dup2(output_fd, STDERR_FILENO) < 0)
         fail(error_fd, Step::stdio, errno);
@@ -156,8 +159,10 @@ std::string search_path_of(const std::vector<std::string>& environment) {
 }  // namespace
 
 SpawnResult spawn(const SpawnRequest& request) {
-    if (request.argv.empty()) return {-1, 127, "empty command"};
-    ExecutableLookup lookup = find_executable(request.argv[0], search_path_of(request.environment));
+    if (request.argv.empty()) return {-1, exit_code::kNotFound, "empty command"};
+    ExecutableLookup lookup{request.program, 0, ""};
+    if (lookup.path.empty())
+        lookup = find_executable(request.argv[0], search_path_of(request.environment));
     if (lookup.exit_code != 0) return {-1, lookup.exit_code, lookup.reason};
     // A relative path means relative to rqinit's directory, not to the service's.
     if (lookup.path[0] != '/') {
@@ -169,13 +174,14 @@ SpawnResult spawn(const SpawnRequest& request) {
 
     // The close-on-exec pipe tells the parent whether exec happened: EOF means it did.
     int error_pipe[2];
-    if (pipe2(error_pipe, O_CLOEXEC) < 0) return {-1, 111, std::string("pipe: ") + strerror(errno)};
+    if (pipe2(error_pipe, O_CLOEXEC) < 0)
+        return {-1, exit_code::kSystem, std::string("pipe: ") + strerror(errno)};
     pid_t pid = fork();
     if (pid < 0) {
         int error = errno;
         close(error_pipe[0]);
         close(error_pipe[1]);
-        return {-1, 111, std::string("fork: ") + strerror(error)};
+        return {-1, exit_code::kSystem, std::string("fork: ") + strerror(error)};
     }
     if (pid == 0) {
         close(error_pipe[0]);
@@ -191,7 +197,7 @@ SpawnResult spawn(const SpawnRequest& request) {
 
     int status = 0;
     waitpid(pid, &status, 0);  // the child has exited already; reap it here, not in the loop
-    return {-1, WIFEXITED(status) ? WEXITSTATUS(status) : 111,
+    return {-1, WIFEXITED(status) ? WEXITSTATUS(status) : exit_code::kSystem,
             std::string(step_name(failure.step)) + " failed: " + strerror(failure.error)};
 }
 

@@ -14,6 +14,7 @@ namespace rqinit {
 
 struct SpawnRequest {
     std::vector<std::string> argv;
+    std::string program;  // argv[0]'s path, found before anything started; "": search PATH now
     std::vector<std::string> environment;  // "KEY=value", the whole environment
     std::string working_directory = "/";
     std::optional<Credentials> credentials;        // nullopt: stay as rqinit's user

@@ -19,6 +19,8 @@
 
 #include "init/connect_probe.hpp"
 #include "init/dependency_order.hpp"
+#include "init/exit_codes.hpp"
+#include "init/fd_io.hpp"
 #include "init/signal_mask.hpp"
 #include "init/wait_status.hpp"
 
@@ -31,9 +33,8 @@ uint64_t token(TokenKind kind, uint64_t value) {
     return (uint64_t{kind} << 32) | value;
 }
 
-// A command probe that exits 100 says "this will never succeed" (a wrong password, say): waiting
-// longer would only hide the reason. 100 is s6's code for a permanent failure.
-constexpr int kProbeRefused = 100;
+// Errors contained in a row before rqinit gives up on an ordered stop and kills everything.
+constexpr int kMaxContainedErrors = 20;
 
 // Signals that a plan's services get as they are (slurmctld reconfigures on SIGHUP, for one).
 bool forwarded_in_plan_mode(int signal) {
@@ -47,16 +48,6 @@ bool forwarded_in_plan_mode(int signal) {
             return true;
         default:
             return false;
-    }
-}
-
-void write_all(int fd, const std::string& text) {
-    size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;  // stdout gone: the lines are lost, the services are not
-        done += static_cast<size_t>(n);
     }
 }
 
@@ -78,6 +69,10 @@ Supervisor::Supervisor(Plan plan, SupervisorOptions options)
             dependencies_[i].push_back(index_of.at(name));  // dependency_order checked the names
             dependents_[index_of.at(name)].push_back(i);
         }
+        // check_plan resolved users once; a plan that skipped it must not run as root instead.
+        const ServiceSpec& spec = plan_.services[i];
+        if (!spec.user.empty() && !spec.credentials)
+            throw std::logic_error(spec.name + ": user '" + spec.user + "' was not resolved");
     }
 }
 
@@ -133,22 +128,51 @@ int Supervisor::run() {
     open_event_sources();
     spdlog::info("starting {} service(s){}", plan_.services.size(),
                  getpid() == 1 ? " as PID 1" : " as a child subreaper");
-    advance(monotonic_seconds());
-    epoll_event events[16];
-    while (!finished()) {
-        arm_timer();
-        int count = epoll_wait(epoll_fd_, events, 16, -1);
-        if (count < 0 && errno != EINTR) system_failure("epoll_wait");
-        for (int e = 0; e < count; ++e) dispatch(events[e].data.u64, events[e].events);
-        // Reap on every turn, not only on SIGCHLD: signals coalesce (catatonit #4).
-        reap_children();
+    try {
         advance(monotonic_seconds());
+    } catch (const std::exception& error) {
+        contain(error);
+    }
+    while (!finished()) {
+        try {
+            run_one_turn();
+        } catch (const std::exception& error) {
+            contain(error);
+            if (contained_errors_ > kMaxContainedErrors) break;
+        }
     }
     // Drain what the last children wrote before they exited.
     for (auto it = outputs_.begin(); it != outputs_.end(); it = outputs_.begin())
         read_output(it->first);
     spdlog::info("all services have ended; exiting with status {}", exit_code_);
     return exit_code_;
+}
+
+void Supervisor::run_one_turn() {
+    epoll_event events[16];
+    int timeout = arm_timer();
+    int count = epoll_wait(epoll_fd_, events, 16, timeout);
+    if (count < 0 && errno != EINTR) system_failure("epoll_wait");
+    for (int e = 0; e < count; ++e) dispatch(events[e].data.u64, events[e].events);
+    // Reap on every turn, not only on SIGCHLD: several children's SIGCHLD coalesce into one
+    // signal, so one signal can stand for many exits.
+    reap_children();
+    advance(monotonic_seconds());
+    contained_errors_ = 0;
+}
+
+// Nothing may end PID 1 but the ordered stop: an error inside the loop (a failed system call,
+// memory, a bug) stops every service in reverse order, and rqinit then exits 111. If the stop
+// itself keeps failing, every service is killed so that rqinit still exits.
+void Supervisor::contain(const std::exception& error) {
+    ++contained_errors_;
+    spdlog::critical("unexpected error in rqinit: {}; stopping every service", error.what());
+    begin_shutdown(exit_code::kSystem, "unexpected error");
+    exit_code_ = exit_code::kSystem;
+    if (contained_errors_ <= kMaxContainedErrors) return;
+    spdlog::critical("the ordered stop keeps failing; killing every service");
+    for (auto& service : runtime_)
+        if (service.group > 0) kill(-service.group, SIGKILL);
 }
 
 void Supervisor::dispatch(uint64_t value, uint32_t events) {
@@ -198,7 +222,7 @@ void Supervisor::handle_signal(int signal) {
         // A second request means "now": a person pressing Ctrl-C twice, or a stuck stop.
         spdlog::warn("received {} again: killing every service now", signal_name(signal));
         for (auto& service : runtime_)
-            if (service.pid > 0) kill(-service.pid, SIGKILL);
+            if (service.pid > 0) kill(-service.group, SIGKILL);
         return;
     }
     if (forwarded_in_plan_mode(signal)) return forward_signal(signal);
@@ -237,27 +261,11 @@ void Supervisor::on_child_exit(pid_t pid, int wait_status) {
     double now = monotonic_seconds();
     switch (child.kind) {
         case ChildRef::Kind::service:
-            runtime_[child.service].pid = -1;
-            on_service_exit(child.service, exit_code_of(wait_status),
-                            describe_wait_status(wait_status), now);
-            break;
-        case ChildRef::Kind::probe: {
-            ServiceRuntime& s = runtime_[child.service];
-            s.probe_pid = -1;
-            read_output(s.probe_output_fd);  // its last line, if it wrote one, says more
-            s.probe_output_fd = -1;
-            s.last_probe_failure = s.probe_output_line.empty() ? describe_wait_status(wait_status)
-                                                               : s.probe_output_line;
-            if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == kProbeRefused)
-                return on_probe_refused(child.service, now);
-            on_probe_result(child.service, WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0,
-                            s.last_probe_failure, now);
-            break;
-        }
+            return on_service_exit(child.service, wait_status, now);
+        case ChildRef::Kind::probe:
+            return on_probe_exit(child.service, wait_status, now);
         case ChildRef::Kind::hook:
-            runtime_[child.service].hook_pid = -1;
-            on_hook_exit(child.service, wait_status, now);
-            break;
+            return on_hook_exit(child.service, wait_status, now);
     }
 }
 
@@ -265,7 +273,11 @@ int Supervisor::open_output_pipe(const std::string& label, std::optional<size_t>
                                  int* read_end) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) system_failure("pipe2");
-    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    if (fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0) {
+        close(fds[0]);
+        close(fds[1]);
+        system_failure("fcntl O_NONBLOCK");
+    }
     outputs_.emplace(fds[0], OutputStream{LinePrefixer(probe_of ? "" : label + " | "), probe_of});
     watch(fds[0], EPOLLIN, token(kOutput, static_cast<uint32_t>(fds[0])));
     if (read_end) *read_end = fds[0];
@@ -273,7 +285,8 @@ int Supervisor::open_output_pipe(const std::string& label, std::optional<size_t>
 }
 
 void Supervisor::emit(const OutputStream& stream, const std::string& lines) {
-    if (!stream.probe_of) return write_all(STDOUT_FILENO, lines);
+    // stdout gone: the lines are lost, the services are not.
+    if (!stream.probe_of) return void(write_all(STDOUT_FILENO, lines));
     // Keep the last non-empty line: "ERROR 1045 (28000): Access denied ..." says more than
     // "exit status 1".
     size_t end = lines.find_last_not_of('\n');
@@ -308,25 +321,28 @@ double Supervisor::next_deadline() const {
     for (size_t i = 0; i < runtime_.size(); ++i) {
         const ServiceRuntime& s = runtime_[i];
         next = std::min({next, s.deadline, s.probe_deadline, s.hook_deadline});
-        bool idle = s.probe_fd < 0 && s.probe_pid < 0 && s.hook_pid < 0;
-        bool probes =
-            s.state == ServiceState::starting ||
-            (s.state == ServiceState::ready && plan_.services[i].health.kind != Probe::Kind::none);
-        if (idle && probes) next = std::min(next, s.next_probe_at);
+        // next_probe_at is kNever unless the table scheduled a probe.
+        if (!s.probe_in_flight() && s.hook_pid < 0) next = std::min(next, s.next_probe_at);
     }
     return next;
 }
 
-void Supervisor::arm_timer() {
+// Arms the timerfd for the nearest deadline. Should the timerfd refuse, epoll_wait's own
+// timeout takes over (millisecond steps), so a deadline is never lost.
+int Supervisor::arm_timer() {
     itimerspec spec{};
     double deadline = next_deadline();
+    double delay = 0;
     if (std::isfinite(deadline)) {
         // At least 1 ms ahead: a zero it_value would disarm the timer instead.
-        double delay = std::max(deadline - monotonic_seconds(), 0.001);
+        delay = std::max(deadline - monotonic_seconds(), 0.001);
         spec.it_value.tv_sec = static_cast<time_t>(delay);
         spec.it_value.tv_nsec = static_cast<long>((delay - std::floor(delay)) * 1e9);
     }
-    timerfd_settime(timer_fd_, 0, &spec, nullptr);
+    if (timerfd_settime(timer_fd_, 0, &spec, nullptr) == 0) return -1;
+    spdlog::warn("timerfd_settime failed ({}); timing with epoll_wait instead", strerror(errno));
+    if (!std::isfinite(deadline)) return -1;
+    return static_cast<int>(std::min(delay * 1000 + 1, 3600e3));
 }
 
 bool Supervisor::finished() const {

@@ -33,11 +33,9 @@ class Supervisor {
     Supervisor(const Supervisor&) = delete;
     Supervisor& operator=(const Supervisor&) = delete;
 
-    // Runs until every service has ended; returns rqinit's exit code (README, "Exit codes").
+    // Runs until every service has ended; returns rqinit's exit code (exit_codes.hpp). An
+    // error inside the loop does not escape: it starts the ordered stop, then exits 111.
     int run();
-
-    // A service did not become ready in time, or its probe said it never will.
-    static constexpr int kNotReadyExit = 4;
 
   private:
     // A child's stdout/stderr pipe. Services and hooks are printed, prefixed; a command probe's
@@ -59,6 +57,8 @@ class Supervisor {
     void watch(int fd, uint32_t events, uint64_t token);
     void unwatch(int fd);
     void dispatch(uint64_t token, uint32_t events);
+    void run_one_turn();
+    void contain(const std::exception& error);
     void handle_signals();
     void handle_signal(int signal);
     void forward_signal(int signal);
@@ -69,36 +69,33 @@ class Supervisor {
     // Returns the write end, for the child; the read end is watched (and given in read_end).
     int open_output_pipe(const std::string& label, std::optional<size_t> probe_of = std::nullopt,
                          int* read_end = nullptr);
-    void arm_timer();
+    int arm_timer();  // the epoll_wait timeout: -1, or milliseconds if the timerfd failed
     double next_deadline() const;
     bool finished() const;
     std::vector<ServiceSnapshot> snapshot() const;
     std::string answer_control(const std::string& request) const;
 
-    // --- service lifecycle (service_lifecycle.cpp)
+    // --- the service table's executor (service_lifecycle.cpp)
+    void deliver(size_t i, Event event);
+    void perform(size_t i, const Action& action, double now);
+    void spawn_service(size_t i, double now);
+    void on_service_exit(size_t i, int wait_status, double now);
     void advance(double now);
     void on_deadlines(size_t i, double now);
     bool ready_for_dependents(size_t i) const;
     bool dependencies_ready(size_t i) const;
     bool dependents_down(size_t i) const;
-    void start_service(size_t i, double now);
-    void start_wait(size_t i, double now);
-    void enter_starting(size_t i, double now);
-    void start_probe(size_t i, double now);
-    void on_probe_result(size_t i, bool ready, const std::string& reason, double now);
-    void on_probe_refused(size_t i, double now);
-    void on_health_result(size_t i, bool healthy, const std::string& reason, double now);
-    void cancel_probe(size_t i);
-    void mark_ready(size_t i, double now);
-    void run_hook(size_t i, HookKind kind, double now);
-    void on_hook_exit(size_t i, int wait_status, double now);
-    void on_service_exit(size_t i, int exit_code, const std::string& how, double now);
-    void begin_stop(size_t i, double now);
-    void send_stop_signal(size_t i, double now);
-    void finish_stop(size_t i, double now);
     void begin_shutdown(int exit_code, const std::string& why);
     void log_still_waiting(size_t i, double now);
     ServiceSnapshot snapshot_of(size_t i, double now) const;
+
+    // --- probes (service_probes.cpp) and hooks (service_hooks.cpp)
+    void start_probe(size_t i, double now);
+    void on_probe_result(size_t i, bool passed, const std::string& reason, double now);
+    void on_probe_exit(size_t i, int wait_status, double now);
+    void cancel_probe(size_t i);
+    void run_hook(size_t i, HookKind kind, double now);
+    void on_hook_exit(size_t i, int wait_status, double now);
 
     Plan plan_;
     SupervisorOptions options_;
@@ -114,6 +111,7 @@ class Supervisor {
     int timer_fd_ = -1;
     bool stopping_ = false;
     int exit_code_ = 0;
+    int contained_errors_ = 0;
 };
 
 }  // namespace rqinit
