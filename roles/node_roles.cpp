@@ -18,10 +18,12 @@ Plan node_plan(const RoleContext& context, const std::string& node_conf) {
     slurmd.depends_on = {"munged", "slurmctld-up"};
     // Ready when the controller lists the node and it is not DOWN (registered, reachable).
     slurmd.ready.kind = Probe::Kind::command;
+    // The name is an argument ($1), never text of the script: a hostname is not shell syntax.
     slurmd.ready.argv = {"/bin/sh", "-c",
-                         "scontrol -o show node " + name +
-                             " | grep -q 'State=' && ! scontrol -o show node " + name +
-                             " | grep -qE 'State=[A-Z+]*(DOWN|FUTURE)'"};
+                         "node=$(scontrol -o show node \"$1\") && "
+                         "case $node in *State=*) ;; *) exit 1;; esac && "
+                         "! printf '%s' \"$node\" | grep -qE 'State=[A-Z+]*(DOWN|FUTURE)'",
+                         "slurmd-ready", name};
     slurmd.ready.interval = 0.2;
     // The controller keeps the address a dynamic node first had; pin the node to its name so
     // every connection asks Docker's DNS, and a container back with a new address is found.
@@ -30,8 +32,14 @@ Plan node_plan(const RoleContext& context, const std::string& node_conf) {
     // On a clean stop the node leaves the cluster and registers afresh on its next start.
     slurmd.after_stop = {"/usr/bin/scontrol", "delete", "nodename=" + name};
     slurmd.hook_timeout = 5;
+    // Health asks the local slurmd only (scontrol show slurmd talks to localhost): Docker and
+    // Swarm act on health, and a controller outage must not mark every node unhealthy.
+    slurmd.health = slurmd.ready;
+    slurmd.health.argv = {"/usr/bin/scontrol", "show", "slurmd"};
+    slurmd.health.interval = 10;
+    slurmd.health_retries = 3;
     plan.services.push_back(wait_for_slurmctld());
-    plan.services.push_back(with_health(slurmd));
+    plan.services.push_back(slurmd);
     return plan;
 }
 

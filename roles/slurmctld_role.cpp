@@ -20,13 +20,13 @@ Plan slurmctld_plan(const RoleContext&) {
     slurmctld.depends_on = {"munged", "slurmdbd-up"};
     slurmctld.ready.kind = Probe::Kind::command;
     slurmctld.ready.argv = {"/usr/bin/scontrol", "ping"};
+    // The user name is an argument ($1), not text of the script.
     slurmctld.after_ready = {
         "/bin/sh", "-c",
-        "sacctmgr -n show user " + kDemoUser +
-            " | grep -q . || "
-            "{ sacctmgr -i add account demo Description=demonstration Organization=rasqberry && "
-            "sacctmgr -i add user " +
-            kDemoUser + " Account=demo; }"};
+        "sacctmgr -n show user \"$1\" | grep -q . || "
+        "{ sacctmgr -i add account demo Description=demonstration Organization=rasqberry && "
+        "sacctmgr -i add user \"$1\" Account=demo; }",
+        "demo-account", kDemoUser};
     plan.services.push_back(slurmdbd);
     plan.services.push_back(with_health(slurmctld));
     return plan;

@@ -103,3 +103,24 @@ def test_health_probe_turns_unhealthy_after_its_retries_and_back(rqinit, work, l
     r.until(lambda: rqinit.client(r, "health").returncode == 0, what="web to be healthy again")
     r.signal(signal.SIGTERM)
     assert r.wait() == 0, r.output()
+
+
+def test_health_stays_healthy_below_health_retries(rqinit, work, log):
+    """health_retries = 3: after two failed health checks in a row the service is still
+    healthy; only the third makes it unhealthy. The probe counts its own runs, and only one
+    runs at a time, so when the count shows 2 at most two failures have been taken in."""
+    count = os.path.join(work, "count")
+    probe = ["/bin/sh", "-c", f"echo x >> {count}; exit 1"]
+    cfg = plan({"web": {"command": svc("--name", "web", "--log", log), "health_retries": 3,
+                        "health": {"command": probe, "interval": 1.0}}})
+    r = rqinit.start(config=cfg)
+    wait_started(r, log, "web")
+    runs = lambda: len(open(count).read().split()) if os.path.exists(count) else 0
+    r.until(lambda: runs() == 2, what="the second health check", timeout=20)
+    h = rqinit.client(r, "health")
+    assert h.returncode == 0, f"unhealthy after {runs()} checks: {h.stdout}"
+    r.until(lambda: runs() >= 4, what="the fourth health check", timeout=20)
+    h = rqinit.client(r, "health")
+    assert h.returncode == 1 and "times in a row" in h.stdout, h.stdout
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()

@@ -26,3 +26,14 @@ def test_hooks_run_in_order_around_start_and_stop(rqinit, log):
     seq = [f"{e[0]} {e[1]}" for e in read_events(log) if e[0] != "signal"]
     assert seq == ["start a", "after_ready a", "start b", "stop b",
                    "before_stop a", "stop a", "after_stop a"], seq
+
+
+def test_a_hook_past_hook_timeout_is_killed_and_the_stop_goes_on(rqinit, log):
+    cfg = plan({"a": {"command": svc("--name", "a", "--log", log),
+                      "before_stop": ["/bin/sleep", "600"], "hook_timeout": 0.5}})
+    r = rqinit.start(config=cfg)
+    wait_started(r, log, "a")
+    r.signal(signal.SIGTERM)
+    assert r.wait(timeout=60) == 0, r.output()
+    assert "before_stop did not finish within 0.5 s" in r.stderr, r.output()
+    assert read_events(log)[-1][:2] == ("stop", "a")  # and a was stopped after it

@@ -114,3 +114,26 @@ def test_without_the_capability_nobody_cannot_bind_a_low_port(rqinit):
     # The control for the test above: the bind really needs the capability.
     r = bind_as_nobody(rqinit, {})
     assert r.returncode == 1, r.output()
+
+
+def test_user_deleted_from_passwd_between_starts_changes_nothing(rqinit, work):
+    """Users are resolved once, before anything starts: a user that disappears from
+    /etc/passwd later neither kills rqinit (it once aborted as PID 1 on an uncaught
+    exception) nor changes who the restarted service runs as."""
+    with open("/etc/passwd") as f:
+        base = f.read().rstrip("\n") + "\n"
+    passwd = rqinit.write("passwd", base + "rqgone:x:4343:4343::/:/bin/false\n")
+    crash = ["/bin/sh", "-c", "sleep 0.4; exit 1", "rqgone-service"]
+    cfg = plan({"s": {"command": crash, "user": "rqgone:4343", "restart_delay": 0.1,
+                      "restart_limit": 100}})
+    r = rqinit.start(config=cfg, setup_sh=f"mount --bind {passwd} /etc/passwd")
+    first = r.until(lambda: r.find_process(crash), what="the service to run")
+    assert proc_status(first)["Uid"].split()[0] == "4343"
+    with open(passwd, "w") as f:  # the same inode: the bind mount sees the change
+        f.write(base)
+    again = r.until(lambda: (p := r.find_process(crash)) and p != first and p,
+                    what="the service to be restarted", timeout=20)
+    assert proc_status(again)["Uid"].split()[0] == "4343", r.output()
+    assert r.running(), r.output()
+    stop(r)
+    assert "terminate called" not in r.stderr

@@ -1,5 +1,6 @@
 """Ordered stop: dependents stop before what they depend on; a service that ignores
 its stop signal is SIGKILLed after stop_timeout and the rest still stop in order."""
+import os
 import signal
 import time
 
@@ -29,9 +30,12 @@ def test_services_start_a_b_c_and_stop_c_b_a(rqinit, log):
     r.signal(signal.SIGTERM)
     assert r.wait() == 0, r.output()  # a requested stop is a clean exit
     assert [e[1] for e in events_named(log, "stop")] == ["c", "b", "a"]
-    # Each one is signalled only after the one depending on it has exited.
-    assert first_time(log, "signal", "b") > first_time(log, "stop", "c")
-    assert first_time(log, "signal", "a") > first_time(log, "stop", "b")
+    # Each one is signalled only after the one depending on it has exited: read from
+    # rqinit's own log, written by its one thread in the order it acted.
+    order = [l for l in r.stderr.splitlines() if "stopping " in l or " stopped (" in l]
+    order = [" ".join(l.split(": ", 2)[2].split()[:2]) for l in order if l.count(": ") >= 2]
+    expected = ["stopping c", "c stopped", "stopping b", "b stopped", "stopping a", "a stopped"]
+    assert [o for o in order if o != "stopping all"] == expected, r.output()
 
 
 def test_service_ignoring_sigterm_is_killed_after_stop_timeout(rqinit, log):
@@ -59,3 +63,36 @@ def test_custom_stop_signal_is_used(rqinit, log):
     assert r.wait() == 0, r.output()
     assert [e[2] for e in events_named(log, "signal", "a")] == ["SIGUSR1"]
     assert time.monotonic() - t0 >= 0.45
+
+
+def test_what_a_service_leaves_in_its_process_group_is_killed_when_it_stops(rqinit, work):
+    """b's shell leaves a child that ignores SIGTERM; once b has stopped, rqinit kills
+    what is left of b's group. a, which b depends on, stops after b: its before_stop
+    hook looks whether the leftover is still alive at that moment."""
+    pidfile, verdict = f"{work}/leftover.pid", f"{work}/verdict"
+    b = ["/bin/sh", "-c", f"(trap '' TERM; exec sleep 600) & echo $! > {pidfile}; wait"]
+    look = ["/bin/sh", "-c",
+            f"if kill -0 $(cat {pidfile}) 2>/dev/null; then echo alive; else echo gone; fi"
+            f" > {verdict}"]
+    cfg = plan({"a": {"command": ["/bin/sleep", "600"], "before_stop": look},
+                "b": {"command": b, "depends_on": ["a"]}})
+    r = rqinit.start(config=cfg)
+    r.until(lambda: os.path.exists(pidfile) and open(pidfile).read().strip(),
+            what="b's leftover child")
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()
+    assert open(verdict).read().strip() == "gone", r.output()
+
+
+def test_a_second_sigterm_kills_every_service_at_once(rqinit, log):
+    cfg = plan({"a": {"command": svc("--name", "a", "--log", log, "--term", "ignore"),
+                      "stop_timeout": 300}})
+    r = rqinit.start(config=cfg)
+    wait_started(r, log, "a")
+    r.signal(signal.SIGTERM)
+    r.until(lambda: events_named(log, "signal", "a"), what="a to get the first SIGTERM")
+    t0 = time.monotonic()
+    r.signal(signal.SIGTERM)
+    assert r.wait(timeout=60) == 0, r.output()
+    assert time.monotonic() - t0 < 30, "rqinit waited for the stop_timeout"
+    assert "received SIGTERM again: killing every service now" in r.stderr, r.output()

@@ -1,7 +1,9 @@
 #include "init/executable_lookup.hpp"
 
 #include <doctest/doctest.h>
+
 #include <sys/stat.h>
+#include "tests/unit/temp_dir.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -17,9 +19,9 @@ TEST_CASE("a bare name is found in PATH") {
 TEST_CASE("a missing program is 127 and a non-executable file 126") {
     CHECK(find_executable("/nonexistent/prog", "/bin").exit_code == 127);
     CHECK(find_executable("no-such-program-here", "/bin:/usr/bin").exit_code == 127);
-    char directory[] = "/tmp/rqinit-lookup-XXXXXX";
-    REQUIRE(mkdtemp(directory));
-    std::string file = std::string(directory) + "/script";
+    TempDir scratch;
+    const char* directory = scratch.path().c_str();
+    std::string file = scratch / "script";
     std::ofstream(file) << "#!/bin/sh\n";
     chmod(file.c_str(), 0644);
     auto lookup = find_executable(file, "");

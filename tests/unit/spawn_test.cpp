@@ -1,9 +1,11 @@
 #include "init/spawn.hpp"
 
 #include <doctest/doctest.h>
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "tests/unit/temp_dir.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -12,11 +14,12 @@
 using namespace rqinit;
 
 namespace {
+// One scratch directory for the file, removed at exit; each call gets a new file in it.
 std::string temp_file() {
-    char path[] = "/tmp/rqinit-spawn-XXXXXX";
-    int fd = mkstemp(path);
-    REQUIRE(fd >= 0);
-    close(fd);
+    static TempDir scratch;
+    static int count = 0;
+    std::string path = scratch / ("out" + std::to_string(++count));
+    std::ofstream{path};
     return path;
 }
 int wait_for(pid_t pid) {

@@ -8,16 +8,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "init/plan_check.hpp"
 #include "init/signal_mask.hpp"
+#include "tests/unit/temp_dir.hpp"
 
 using namespace rqinit;
 
 namespace {
-std::string temp_dir() {
-    char path[] = "/tmp/rqinit-supervisor-XXXXXX";
-    REQUIRE(mkdtemp(path));
-    return path;
-}
+
 std::string read_all(const std::string& path) {
     std::stringstream s;
     s << std::ifstream(path).rdbuf();
@@ -34,6 +32,8 @@ ServiceSpec shell_service(const std::string& name, const std::string& script) {
 int run_plan(std::vector<ServiceSpec> services) {
     Plan plan;
     plan.services = std::move(services);
+    auto problems = check_plan(plan, "/usr/bin:/bin");  // resolves programs, as main does
+    REQUIRE(problems.empty());
     block_signals();
     Supervisor supervisor(std::move(plan), {});
     return supervisor.run();
@@ -41,7 +41,8 @@ int run_plan(std::vector<ServiceSpec> services) {
 }  // namespace
 
 TEST_CASE("a dependent starts only after its dependency's probe succeeds") {
-    std::string dir = temp_dir();
+    TempDir scratch;
+    const std::string& dir = scratch.path();
     ServiceSpec a = shell_service(
         "a", "sleep 0.3; echo a-ready >> " + dir + "/log; touch " + dir + "/ready; sleep 0.3");
     a.ready.kind = Probe::Kind::command;
@@ -54,7 +55,8 @@ TEST_CASE("a dependent starts only after its dependency's probe succeeds") {
 }
 
 TEST_CASE("a crashing service is restarted, then rqinit gives up with its status") {
-    std::string dir = temp_dir();
+    TempDir scratch;
+    const std::string& dir = scratch.path();
     ServiceSpec crash = shell_service("crash", "echo start >> " + dir + "/log; exit 7");
     crash.restart_limit = 2;
     CHECK(run_plan({crash}) == 7);
@@ -81,7 +83,8 @@ TEST_CASE("a probe that exits 100 ends startup at once, without waiting for the 
 }
 
 TEST_CASE("a oneshot's dependents start only after it has exited 0") {
-    std::string dir = temp_dir();
+    TempDir scratch;
+    const std::string& dir = scratch.path();
     ServiceSpec setup = shell_service("setup", "sleep 0.3; echo setup-done >> " + dir + "/log");
     setup.oneshot = true;
     setup.restart = RestartPolicy::never;
@@ -89,4 +92,16 @@ TEST_CASE("a oneshot's dependents start only after it has exited 0") {
     app.depends_on = {"setup"};
     CHECK(run_plan({setup, app}) == 0);
     CHECK(read_all(dir + "/log") == "setup-done\napp-started\n");
+}
+
+TEST_CASE("a oneshot with the default restart policy is done after exit 0, not restarted") {
+    TempDir scratch;
+    const std::string& dir = scratch.path();
+    ServiceSpec setup = shell_service("setup", "echo setup >> " + dir + "/log");
+    setup.oneshot = true;
+    setup.restart = RestartPolicy::always;  // the default
+    ServiceSpec app = shell_service("app", "echo app >> " + dir + "/log");
+    app.depends_on = {"setup"};
+    CHECK(run_plan({setup, app}) == 0);
+    CHECK(read_all(dir + "/log") == "setup\napp\n");
 }

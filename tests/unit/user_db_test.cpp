@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/unit/temp_dir.hpp"
+
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -10,9 +12,8 @@ using namespace rqinit;
 
 namespace {
 UserDbPaths write_db() {
-    char directory[] = "/tmp/rqinit-userdb-XXXXXX";
-    REQUIRE(mkdtemp(directory));
-    UserDbPaths paths{std::string(directory) + "/passwd", std::string(directory) + "/group"};
+    static TempDir scratch;  // one for the whole file, removed at exit
+    UserDbPaths paths{scratch / "passwd", scratch / "group"};
     std::ofstream(paths.passwd) << "root:x:0:0:root:/root:/bin/bash\n"
                                    "# a comment\n"
                                    "munge:x:998:997::/var/lib/munge:/usr/sbin/nologin\n"

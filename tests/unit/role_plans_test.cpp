@@ -1,0 +1,77 @@
+// Every built-in role's plan, checked as data: its dependencies resolve with no cycle, and the
+// node roles' health asks only the container's own daemons (Docker and Swarm act on health; a
+// controller outage must not mark every node unhealthy).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "init/dependency_order.hpp"
+#include "roles/role_registry.hpp"
+
+using namespace rqinit;
+
+namespace {
+
+std::string joined(const std::vector<std::string>& argv) {
+    std::string text;
+    for (const auto& a : argv) text += (text.empty() ? "" : " ") + a;
+    return text;
+}
+
+// The health checks that need only daemons of the same container.
+const std::set<std::string> kLocalHealthChecks = {
+    "/bin/sh -c /usr/bin/munge -n | /usr/bin/unmunge >/dev/null",  // munged round trip
+    "/usr/bin/scontrol show slurmd",                               // the local slurmd
+};
+
+}  // namespace
+
+TEST_CASE("every role's plan has services, known dependencies and no cycle") {
+    REQUIRE(known_roles().size() >= 6);
+    for (const auto& role : known_roles()) {
+        CAPTURE(role);
+        auto plan = plan_for_role(role, {"c1"});
+        REQUIRE(plan);
+        CHECK(!plan->services.empty());
+        CHECK_NOTHROW(dependency_order(plan->services));
+        for (const auto& spec : plan->services) {
+            CAPTURE(spec.name);
+            CHECK((!spec.command.empty() || spec.ready.kind != Probe::Kind::none));
+            CHECK(spec.origin == "role " + role);
+        }
+    }
+}
+
+TEST_CASE("node roles: each daemon has a health check, and it asks only local daemons") {
+    for (const std::string role : {"c", "q", "login"}) {
+        CAPTURE(role);
+        auto plan = plan_for_role(role, {role == "q" ? "q1" : "c1"});
+        REQUIRE(plan);
+        for (const auto& spec : plan->services) {
+            CAPTURE(spec.name);
+            if (spec.command.empty()) {
+                // A wait looks outside the container by nature (the controller); it must not
+                // be part of health.
+                CHECK(spec.health.kind == Probe::Kind::none);
+                continue;
+            }
+            REQUIRE(spec.health.kind == Probe::Kind::command);
+            CHECK(kLocalHealthChecks.count(joined(spec.health.argv)) == 1);
+            CHECK(spec.health_retries >= 2);
+        }
+    }
+}
+
+TEST_CASE("node roles interpolate the host name as an argument, never into shell text") {
+    auto plan = plan_for_role("c", {"c1; touch /tmp/owned"});
+    REQUIRE(plan);
+    for (const auto& spec : plan->services) {
+        for (const auto* argv : {&spec.command, &spec.ready.argv, &spec.after_ready,
+                                 &spec.after_stop, &spec.before_stop}) {
+            if (argv->size() < 3 || (*argv)[0] != "/bin/sh") continue;
+            CAPTURE(spec.name);
+            CHECK((*argv)[2].find("owned") == std::string::npos);
+        }
+    }
+}
