@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: all build debug release test test-debug test-release test-cluster bench bench-cluster clean up down wipe add-q1 demo image
+.PHONY: mutate all build debug release test test-debug test-release test-cluster bench bench-cluster clean up down wipe add-q1 demo image
 
 all: build
 build: release
@@ -40,6 +40,12 @@ bench: release
 bench-cluster:
 	@echo "== stage: benchmarks: the rqinit cluster against the shell-entrypoint baseline"
 	@time /usr/bin/python3 bench/cluster_bench.py
+
+# Which documented behaviours no test holds: one small source change at a time, rebuilt and
+# tested (tests/mutate.py lists them). Minutes; not part of `make test`.
+mutate:
+	@echo "== stage: mutation check (debug build)"
+	@time /usr/bin/python3 tests/mutate.py
 
 clean:
 	rm -rf build

@@ -1,5 +1,6 @@
 """Privilege drop: user/group/supplementary groups and the capability bounding set,
 read from /proc/PID/status of the running service."""
+import os
 import signal
 import socket
 
@@ -137,3 +138,13 @@ def test_user_deleted_from_passwd_between_starts_changes_nothing(rqinit, work):
     assert r.running(), r.output()
     stop(r)
     assert "terminate called" not in r.stderr
+
+
+def test_a_service_has_only_stdin_stdout_and_stderr(rqinit):
+    """Nothing rqinit opened (its /dev/null, pipes, sockets, epoll, signalfd) leaks into a
+    service: every fd of its own is close-on-exec."""
+    r, _ = service_status(rqinit, {})
+    pid = r.find_process(SLEEP)
+    fds = sorted(os.listdir(f"/proc/{pid}/fd"), key=int)
+    assert fds == ["0", "1", "2"], {fd: os.readlink(f"/proc/{pid}/fd/{fd}") for fd in fds}
+    stop(r)

@@ -46,3 +46,15 @@ TEST_CASE("policies: never, on-failure, always") {
     spec.restart = RestartPolicy::always;
     CHECK(decide_restart(spec, 0, 0, history).action == Action::restart);
 }
+
+TEST_CASE("the window's edge: a restart exactly restart_window ago still counts") {
+    ServiceSpec spec;
+    spec.restart_limit = 1;
+    spec.restart_window = 10;
+    RestartHistory history;
+    REQUIRE(decide_restart(spec, 1, 100.0, history).action == Action::restart);
+    RestartHistory at_edge = history;
+    CHECK(decide_restart(spec, 1, 110.0, at_edge).action == Action::give_up);
+    RestartHistory past_edge = history;
+    CHECK(decide_restart(spec, 1, 110.25, past_edge).action == Action::restart);
+}
