@@ -3,21 +3,26 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: mutate all build debug release test test-debug test-release test-cluster bench bench-cluster clean up down wipe add-q1 demo image
+.PHONY: packages mutate all build debug release test test-debug test-release test-cluster bench bench-cluster clean up down wipe add-q1 demo image
 
 all: build
 build: release
 
-release:
+# What building and testing need, from Debian, if missing (a no-op once installed).
+packages:
+	@bash tools/install-packages
+
+release: packages
 	@echo "== stage: build release (static rqinit)"
 	@time { cmake --preset release >/dev/null && cmake --build --preset release -j$(JOBS); }
 
-debug:
+debug: packages
 	@echo "== stage: build debug (ASan/UBSan, unit tests)"
 	@time { cmake --preset debug >/dev/null && cmake --build --preset debug -j$(JOBS); }
 
 # Everything CI runs: unit and init tests under the sanitizers, the init tests again against the
-# static binary that the image ships, then the real cluster under Compose.
+# static binary that the image ships (none of it needs Docker), then the real cluster under
+# Compose (stack/cluster installs and starts Docker if it is missing).
 test: test-debug test-release test-cluster
 
 test-debug: debug
@@ -28,9 +33,10 @@ test-release: release
 	@echo "== stage: init tests (static release build)"
 	@time ctest --preset release -L init
 
+# COMPOSE=v1 or v2 runs them under one Compose; .ci/run runs both.
 test-cluster: release
-	@echo "== stage: cluster tests (Docker, the image, Compose)"
-	@time ctest --preset release -L cluster
+	@echo "== stage: cluster tests (Docker, the image, Compose $${COMPOSE:-auto})"
+	@time RQINIT_COMPOSE=$${COMPOSE:-auto} ctest --preset release -L cluster
 
 bench: release
 	@echo "== stage: benchmarks: rqinit against tini and dumb-init"
