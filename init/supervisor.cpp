@@ -150,7 +150,10 @@ int Supervisor::run() {
 
 void Supervisor::run_one_turn() {
     epoll_event events[16];
+    // After a contained error, advance at once: the stop must not wait for the next event.
     int timeout = arm_timer();
+    if (advance_now_) timeout = 0;
+    advance_now_ = false;
     int count = epoll_wait(epoll_fd_, events, 16, timeout);
     if (count < 0 && errno != EINTR) system_failure("epoll_wait");
     for (int e = 0; e < count; ++e) dispatch(events[e].data.u64, events[e].events);
@@ -169,6 +172,7 @@ void Supervisor::contain(const std::exception& error) {
     spdlog::critical("unexpected error in rqinit: {}; stopping every service", error.what());
     begin_shutdown(exit_code::kSystem, "unexpected error");
     exit_code_ = exit_code::kSystem;
+    advance_now_ = true;
     if (contained_errors_ <= kMaxContainedErrors) return;
     spdlog::critical("the ordered stop keeps failing; killing every service");
     for (auto& service : runtime_)

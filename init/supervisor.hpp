@@ -112,6 +112,7 @@ class Supervisor {
     bool stopping_ = false;
     int exit_code_ = 0;
     int contained_errors_ = 0;
+    bool advance_now_ = false;  // a contained error: run advance() without waiting
 };
 
 }  // namespace rqinit

@@ -3,6 +3,8 @@ documented exit code, and nothing is started (a 'marker' service listed first in
 the same file would create a file the moment it ran)."""
 import os
 import re
+import signal
+import subprocess
 
 import pytest
 
@@ -148,3 +150,38 @@ def test_unusable_control_socket_path_exits_111(rqinit, marker):
     assert r.returncode == 111, r.output()
     assert sock in the_error(r) or blocker in the_error(r)
     assert not os.path.exists(marker)
+
+
+def is_static(binary):
+    with open(binary, "rb") as f:
+        return b"/ld-linux" not in f.read(8192)  # no program interpreter named
+
+
+def test_running_out_of_fds_never_aborts_rqinit(rqinit, rqinit_bin):
+    """An error inside the event loop (here: pipe2 fails with EMFILE while a service starts)
+    must lead to the ordered stop and exit 111, never to an abort of PID 1 nor to a hang.
+    The fd limit is walked, so that each place rqinit opens an fd fails once."""
+    if not is_static(rqinit_bin):
+        pytest.skip("the sanitizers' own runtime misbehaves without fds; the static build runs it")
+    cfg = plan({"a": {"command": ["/bin/sleep", "60"]},
+                "b": {"command": ["/bin/sleep", "61"], "depends_on": ["a"]}})
+    contained = 0
+    for limit in range(4, 16):
+        r = rqinit.start(config=cfg, setup_sh=f"ulimit -n {limit}")
+        try:
+            code = r.proc.wait(timeout=3)  # it ends by itself, or it is still running
+        except subprocess.TimeoutExpired:
+            if "unexpected error in rqinit" in r.stderr:
+                code = r.wait(timeout=15)  # a contained error stops everything by itself
+            else:
+                r.signal(signal.SIGTERM)
+                code = r.wait(timeout=20)
+        err = r.stderr
+        assert "terminate called" not in err and code not in (134, 139), (limit, r.output())
+        if "unexpected error in rqinit" in err:
+            contained += 1
+            assert code == 111, (limit, r.output())
+            assert "stopping all services: unexpected error" in err, (limit, r.output())
+        else:
+            assert code in (0, 111), (limit, r.output())
+    assert contained >= 1, "no fd limit reached an error inside the loop"
