@@ -239,7 +239,7 @@ void Supervisor::forward_signal(int signal) {
         if (pid <= 0) continue;
         spdlog::debug("forwarding {} to {} (process group {})", signal_name(signal),
                       plan_.services[i].name, pid);
-        // The whole group: a service's own children get it too (tini #167).
+        // The whole group: a shell's children (a job's steps) get it too, not only the shell.
         if (kill(-pid, signal) != 0) kill(pid, signal);
     }
 }

@@ -1,6 +1,6 @@
 // Users and groups read straight from /etc/passwd and /etc/group.
-// A static glibc binary cannot load NSS modules, and with "passwd: compat" its getpwnam finds
-// nothing (platform-facts.md), so rqinit parses the files itself.
+// A static glibc binary cannot load the NSS modules that getpwnam goes through, so in a static
+// rqinit getpwnam finds nothing; rqinit parses the files itself.
 #pragma once
 
 #include <sys/types.h>

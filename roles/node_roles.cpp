@@ -1,5 +1,7 @@
 // c and q: compute nodes. They join as Slurm dynamic nodes (slurmd -Z), so adding q1 to a running
-// cluster needs no edit of slurm.conf and no restart of the rest (platform-facts.md, last section).
+// cluster needs no edit of slurm.conf and no restart of the rest. Slurm 22.05 keeps the address a
+// dynamic node first registered with, hence the nodeaddr update after ready, and a stopped node
+// stays listed unless it is deleted, hence the delete after stop.
 #include "roles/slurm_common.hpp"
 #include "roles/slurm_roles.hpp"
 

@@ -1,4 +1,4 @@
-// The plans of the cluster's roles (DESIGN.md, "Roles"). All Slurm knowledge of rqinit lives
+// The plans of the cluster's roles (README, "Roles"). All Slurm knowledge of rqinit lives
 // under roles/: which daemons, as which users, waiting for what, ready when.
 #pragma once
 
