@@ -1,5 +1,6 @@
 // slurmctld: the controller, once slurmdbd answers. When ready it makes sure the demonstration
-// user has an accounting association, so `sacct` and limits work from the first job.
+// user has an accounting association, so `sacct` and limits work from the first job, and
+// partition-view keeps the partitions a user sees in step with the nodes present.
 #include "roles/slurm_common.hpp"
 #include "roles/slurm_roles.hpp"
 
@@ -27,8 +28,19 @@ Plan slurmctld_plan(const RoleContext&) {
         "{ sacctmgr -i add account demo Description=demonstration Organization=rasqberry && "
         "sacctmgr -i add user \"$1\" Account=demo; }",
         "demo-account", kDemoUser};
+    // The partitions a user sees follow the nodes present (phase 1: normal only; phase 2:
+    // quantum too, as the default). Ready once the view is right, so a restarted controller
+    // counts as up only with the view it had.
+    ServiceSpec view = service("partition-view", {kShareDir + "/partition-view",
+                                                  "/run/slurm/partition-view.ready"});
+    view.depends_on = {"slurmctld"};
+    view.ready.kind = Probe::Kind::command;
+    view.ready.argv = {"/usr/bin/test", "-e", "/run/slurm/partition-view.ready"};
+    view.ready.interval = 0.2;
+    view.start_timeout = 60;
     plan.services.push_back(slurmdbd);
     plan.services.push_back(with_health(slurmctld));
+    plan.services.push_back(view);
     return plan;
 }
 

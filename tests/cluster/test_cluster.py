@@ -8,7 +8,7 @@ import re
 from conftest import (IMAGE, REPO, PROJECT, as_user, cluster, compose, container_id, inspect, on, run,
                       sinfo_rows, wait_until)
 
-PHASE1_SINFO = [("normal", "up", "2", "idle", "c[1-2]"), ("quantum*", "up", "0", "n/a")]
+PHASE1_SINFO = [("normal*", "up", "2", "idle", "c[1-2]")]
 PHASE2_SINFO = [("normal", "up", "2", "idle", "c[1-2]"), ("quantum*", "up", "1", "idle", "q1")]
 
 
