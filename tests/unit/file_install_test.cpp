@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -66,18 +67,47 @@ TEST_CASE("a short or missing key is refused in one line, without its content") 
     CHECK(stat((box.dir + "/munge.key").c_str(), &info) != 0);  // nothing half-installed
 }
 
-TEST_CASE("a target directory that others can write is refused") {
+TEST_CASE("the munge key's minimum size is a boundary: 32 bytes pass, 31 do not") {
     Sandbox box;
-    std::string open_dir = box.dir + "/open";
-    mkdir(open_dir.c_str(), 0777);
-    chmod(open_dir.c_str(), 0777);
-    FileInstall file = munge_key(box, box.write("secret", std::string(64, 'k')));
-    file.target = open_dir + "/munge.key";
+    install_file(munge_key(box, box.write("key32", std::string(32, 'k'))), box.users);
+    CHECK(read_all(box.dir + "/munge.key") == std::string(32, 'k'));
+    std::string key31 = box.write("key31", std::string(31, 'k'));
     CHECK_THROWS_WITH_AS(
-        install_file(file, box.users),
-        ("munge key: directory " + open_dir + " is writable by others (mode 0777); make it 0755")
-            .c_str(),
+        install_file(munge_key(box, key31), box.users),
+        ("munge key: " + key31 + " has 31 bytes; it needs at least 32 (make one with dd)").c_str(),
         InstallError);
+}
+
+TEST_CASE("a target directory that others or its group can write is refused") {
+    // The group bit matters as much as the others bit: any member of the group could swap the
+    // file under the daemon. 0777, 0775 and 0770 each have a write bit beyond the owner's.
+    for (mode_t mode : {0777, 0775, 0770}) {
+        CAPTURE(mode);
+        Sandbox box;
+        std::string open_dir = box.dir + "/open";
+        mkdir(open_dir.c_str(), mode);
+        chmod(open_dir.c_str(), mode);  // mkdir's mode goes through the umask
+        FileInstall file = munge_key(box, box.write("secret", std::string(64, 'k')));
+        file.target = open_dir + "/munge.key";
+        char text[8];
+        std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode));
+        CHECK_THROWS_WITH_AS(install_file(file, box.users),
+                             ("munge key: directory " + open_dir + " is writable by others (mode " +
+                              text + "); make it 0755")
+                                 .c_str(),
+                             InstallError);
+    }
+}
+
+TEST_CASE("a sticky directory that everyone can write, like /tmp, is accepted") {
+    Sandbox box;
+    std::string sticky = box.dir + "/sticky";
+    mkdir(sticky.c_str(), 01777);
+    chmod(sticky.c_str(), 01777);
+    FileInstall file = munge_key(box, box.write("secret", std::string(64, 'k')));
+    file.target = sticky + "/munge.key";
+    install_file(file, box.users);
+    CHECK(read_all(sticky + "/munge.key") == std::string(64, 'k'));
 }
 
 TEST_CASE("a template gets the first line of each secret") {
