@@ -53,6 +53,8 @@ void Supervisor::perform(size_t i, const Action& action, double now) {
             return cancel_probe(i);
         case ActionKind::run_hook:
             return run_hook(i, action.hook, now);
+        // kill() may find the process gone already (ESRCH): that is the outcome wanted, so
+        // its result is not an error here, nor anywhere rqinit signals its children.
         case ActionKind::send_stop_signal:
             if (s.pid <= 0) return;
             if (kill(-s.group, spec.stop_signal) != 0) kill(s.pid, spec.stop_signal);

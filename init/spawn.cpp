@@ -31,6 +31,7 @@ enum class Step : int {
     setgid,
     setuid,
     capabilities,
+    signals,
     exec
 };
 
@@ -54,6 +55,8 @@ const char* step_name(Step step) {
             return "setuid";
         case Step::capabilities:
             return "raising capabilities";
+        case Step::signals:
+            return "restoring signal dispositions and mask";
         case Step::exec:
             return "exec";
     }
@@ -117,19 +120,22 @@ void drop_privileges(const SpawnRequest& request, int error_fd) {
 //
 // glibc's signal() refuses 32 and 33 (its own), yet a parent may have left them ignored, and an
 // ignored disposition survives exec: set every one with the raw system call instead.
-void restore_signals() {
+void restore_signals(int error_fd) {
     struct KernelSigaction {
         void (*handler)(int);
         unsigned long flags;
         void (*restorer)();
         uint64_t mask;
     } default_action{SIG_DFL, 0, nullptr, 0};
-    for (int sig = 1; sig < NSIG; ++sig)
-        if (sig != SIGKILL && sig != SIGSTOP)
-            syscall(SYS_rt_sigaction, sig, &default_action, nullptr, sizeof default_action.mask);
+    for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        if (syscall(SYS_rt_sigaction, sig, &default_action, nullptr, sizeof default_action.mask))
+            fail(error_fd, Step::signals, errno);
+    }
+    // A child that kept rqinit's mask would ignore every stop signal: better not to run it.
     sigset_t empty;
     sigemptyset(&empty);
-    sigprocmask(SIG_SETMASK, &empty, nullptr);
+    if (sigprocmask(SIG_SETMASK, &empty, nullptr) != 0) fail(error_fd, Step::signals, errno);
 }
 
 [[noreturn]] void run_child(const SpawnRequest& request, const std::string& program,
@@ -138,7 +144,7 @@ void restore_signals() {
     redirect_output(request.output_fd, error_fd);
     if (chdir(request.working_directory.c_str()) < 0) fail(error_fd, Step::chdir, errno);
     drop_privileges(request, error_fd);
-    restore_signals();
+    restore_signals(error_fd);
     execve(program.c_str(), argv, envp);
     fail(error_fd, Step::exec, errno);
 }
