@@ -73,7 +73,7 @@ def wait_until(what, predicate, timeout=60, interval=0.5):
 
 def sinfo_rows():
     """sinfo as a user reads it: (partition, avail, nodes, state, nodelist) per line."""
-    out = on("login", "sinfo", "--noheader", "-o", "%P %a %D %t %N").stdout
+    out = as_user("sinfo", "--noheader", "-o", "%P %a %D %t %N").stdout
     return sorted(tuple(line.split()) for line in out.splitlines() if line.strip())
 
 
