@@ -15,10 +15,11 @@ Plan mysql_plan(const RoleContext&) {
                         {"/run/rqinit", "root:root", 0700}};
     plan.files = {
         database_password_template("accounting database setup", kShareDir + "/mysql-init.sql.in",
-                                   "/run/mysqld/rqinit-init.sql", "mysql:mysql", 0600),
-        database_password_template("database client credentials",
-                                   kShareDir + "/mysql-client.cnf.in",
-                                   "/run/rqinit/mysql-client.cnf", "root:root", 0600),
+                                   "/run/mysqld/rqinit-init.sql", "mysql:mysql", 0600,
+                                   "sql-string"),
+        database_password_template(
+            "database client credentials", kShareDir + "/mysql-client.cnf.in",
+            "/run/rqinit/mysql-client.cnf", "root:root", 0600, "mysql-option-file"),
     };
 
     // A new volume is empty: make the system tables once. Debian's image ships it empty on purpose.
