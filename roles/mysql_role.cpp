@@ -8,10 +8,14 @@ namespace rqinit {
 
 using namespace slurm;
 
+namespace {
+const std::string kDataDir = "/var/lib/mysql";  // the mysql_data volume
+}  // namespace
+
 Plan mysql_plan(const RoleContext&) {
     Plan plan;
     plan.directories = {{"/run/mysqld", "mysql:mysql", 0755},
-                        {"/var/lib/mysql", "mysql:mysql", 0755},
+                        {kDataDir, "mysql:mysql", 0755},
                         {"/run/rqinit", "root:root", 0700}};
     plan.files = {
         database_password_template("accounting database setup", kShareDir + "/mysql-init.sql.in",
@@ -23,20 +27,22 @@ Plan mysql_plan(const RoleContext&) {
     };
 
     // A new volume is empty: make the system tables once. Debian's image ships it empty on purpose.
+    // Values reach the script as its arguments ("$1"), quoted where used, never pasted into it.
     ServiceSpec install = service(
         "mysql-install", {"/bin/sh", "-c",
-                          "test -d /var/lib/mysql/mysql || "
-                          "mariadb-install-db --user=mysql --datadir=/var/lib/mysql "
-                          "--skip-test-db --auth-root-authentication-method=socket >/dev/null"});
+                          "test -d \"$1/mysql\" || "
+                          "mariadb-install-db --user=mysql --datadir=\"$1\" "
+                          "--skip-test-db --auth-root-authentication-method=socket >/dev/null",
+                          "mysql-install", kDataDir});
     install.user = "mysql";
     install.restart = RestartPolicy::never;
     install.oneshot = true;  // mariadbd must not start on a half-made datadir
 
     ServiceSpec mariadbd =
-        service("mariadbd", {"/usr/sbin/mariadbd", "--datadir=/var/lib/mysql",
-                             "--socket=/run/mysqld/mysqld.sock", "--bind-address=0.0.0.0",
-                             "--skip-name-resolve", "--init-file=/run/mysqld/rqinit-init.sql",
-                             "--innodb-lock-wait-timeout=900"});
+        service("mariadbd",
+                {"/usr/sbin/mariadbd", "--datadir=" + kDataDir, "--socket=/run/mysqld/mysqld.sock",
+                 "--bind-address=0.0.0.0", "--skip-name-resolve",
+                 "--init-file=/run/mysqld/rqinit-init.sql", "--innodb-lock-wait-timeout=900"});
     mariadbd.user = "mysql";
     mariadbd.depends_on = {"mysql-install"};
     mariadbd.stop_timeout = 30;  // a clean InnoDB shutdown is worth waiting for
