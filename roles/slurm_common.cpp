@@ -48,14 +48,14 @@ FileInstall munge_key() {
 
 FileInstall database_password_template(const std::string& what, const std::string& source,
                                        const std::string& target, const std::string& owner,
-                                       mode_t mode) {
+                                       mode_t mode, const std::string& syntax) {
     FileInstall file;
     file.what = what;
     file.source = source;
     file.target = target;
     file.owner = owner;
     file.mode = mode;
-    file.substitutions = {{"DB_PASSWORD", kSecretDir + "/db_password"}};
+    file.substitutions = {{"DB_PASSWORD:" + syntax, kSecretDir + "/db_password"}};
     return file;
 }
 

@@ -20,9 +20,12 @@ ServiceSpec service(const std::string& name, std::vector<std::string> command);
 ServiceSpec wait_for(const std::string& name, std::vector<std::string> probe, double timeout);
 
 FileInstall munge_key();
+// A template with "@DB_PASSWORD@", replaced by the db_password secret written in the syntax of
+// the place it lands in (secrets/file_install.cpp): "sql-string", "mysql-option-file" or
+// "slurm-conf-value".
 FileInstall database_password_template(const std::string& what, const std::string& source,
                                        const std::string& target, const std::string& owner,
-                                       mode_t mode);
+                                       mode_t mode, const std::string& syntax);
 // slurm.conf, gres.conf, cgroup.conf, plugstack.conf from the stack's configs, world-readable.
 std::vector<FileInstall> slurm_config_files();
 std::vector<DirectoryInstall> slurm_directories();

@@ -10,12 +10,12 @@ Plan slurmdbd_plan(const RoleContext&) {
     Plan plan = slurm_base_plan();
     plan.directories.push_back({"/run/rqinit", "root:root", 0700});
     // slurmdbd refuses a slurmdbd.conf that others can read (it holds the password).
-    plan.files.push_back(
-        database_password_template("slurmdbd.conf", kConfigDir + "/slurmdbd.conf.in",
-                                   "/etc/slurm/slurmdbd.conf", "slurm:slurm", 0600));
+    plan.files.push_back(database_password_template(
+        "slurmdbd.conf", kConfigDir + "/slurmdbd.conf.in", "/etc/slurm/slurmdbd.conf",
+        "slurm:slurm", 0600, "slurm-conf-value"));
     plan.files.push_back(database_password_template(
         "database client credentials", kShareDir + "/mysql-client.cnf.in",
-        "/run/rqinit/mysql-client.cnf", "root:root", 0600));
+        "/run/rqinit/mysql-client.cnf", "root:root", 0600, "mysql-option-file"));
 
     // An authenticated query, so that a wrong password shows here, by name, not as a slurmdbd
     // that fails later. "Access denied" will not pass by waiting: exit 100 ends the wait at once.

@@ -4,9 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace rqinit {
@@ -51,13 +54,132 @@ std::string first_line_of(const std::string& what, const std::string& path) {
     return line;
 }
 
+// How a secret's value is written into the file it lands in. Each syntax writes a complete value,
+// quotes included, that its parser reads back as exactly the secret's bytes; a value the syntax
+// cannot hold is refused in one line, before anything starts.
+enum class ValueSyntax {
+    sql_string,         // a string literal in MariaDB SQL: '...'
+    mysql_option_file,  // a value in a MariaDB option file (my.cnf): password="..."
+    slurm_conf_value,   // a value in a Slurm config file (slurmdbd.conf): StoragePass="..."
+};
+
+// The plan names each substitution "NAME:syntax": "@NAME@" in the template is replaced, written
+// in that syntax. There is no default: a value pasted in as is was how a quote in a password
+// broke the SQL, so every template must say where its values land.
+struct Substitution {
+    std::string placeholder;  // "@NAME@"
+    ValueSyntax syntax;
+};
+
+Substitution parse_substitution(const FileInstall& file, const std::string& key) {
+    static const std::map<std::string, ValueSyntax> syntaxes = {
+        {"sql-string", ValueSyntax::sql_string},
+        {"mysql-option-file", ValueSyntax::mysql_option_file},
+        {"slurm-conf-value", ValueSyntax::slurm_conf_value}};
+    auto colon = key.find(':');
+    auto syntax =
+        colon == std::string::npos ? syntaxes.end() : syntaxes.find(key.substr(colon + 1));
+    if (syntax == syntaxes.end())
+        throw InstallError(file.what + ": substitution '" + key +
+                           "' names no syntax; write NAME:sql-string, NAME:mysql-option-file or "
+                           "NAME:slurm-conf-value");
+    // Built by appending: GCC 12 warns falsely (-Wrestrict) about "@" + std::string + "@" at -O2.
+    std::string placeholder = "@";
+    placeholder.append(key, 0, colon).append("@");
+    return {placeholder, syntax->second};
+}
+
+// The one-line refusal: the file, the character, why, and the fix. Never the secret itself.
+[[noreturn]] void refuse(const FileInstall& file, const std::string& secret_path,
+                         const std::string& character, const std::string& why) {
+    throw InstallError(file.what + ": the secret " + secret_path + " has " + character + "; " +
+                       file.target + " " + why + ": choose a value without it");
+}
+
+// SQL: inside '...' a quote is doubled, and a backslash doubled too, because MariaDB reads
+// backslash escapes in strings (unless sql_mode has NO_BACKSLASH_ESCAPES, which ours does not).
+std::string as_sql_string(const std::string& value) {
+    std::string out = "'";
+    for (char c : value) {
+        if (c == '\'') out += '\'';
+        if (c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "'";
+}
+
+// MariaDB option file: inside "..." a '#' starts no comment and spaces are kept; '\' and '"'
+// are escaped with a backslash (my_default.c reads \\ and \" back; other escapes it keeps as is).
+std::string as_mysql_option_value(const std::string& value) {
+    std::string out = "\"";
+    for (char c : value) {
+        if (c == '\\' || c == '"') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+// Slurm (parse_config.c in 22.05): per line, an unescaped '#' starts a comment, then every
+// backslash escapes the next character, then the value is "..." (anything but '"') or a run of
+// non-blank characters. So '#' and '\' are escaped, and the value is quoted unless it holds a
+// double quote; a value with both a double quote and a space cannot be written at all (both
+// tried with the real slurmdbd 22.05 against MariaDB).
+std::string as_slurm_conf_value(const FileInstall& file, const std::string& secret_path,
+                                const std::string& value) {
+    bool has_quote = value.find('"') != std::string::npos;
+    bool has_space = value.find(' ') != std::string::npos;
+    if (has_quote && has_space)
+        refuse(file, secret_path, "a double quote (\") and a space",
+               "cannot hold both (a Slurm value with a space must be in double quotes, and a "
+               "quoted value cannot contain one)");
+    // "ab" unquoted is read as the quoted value ab (tried with slurmdbd 22.05); "ab or a"b" are
+    // not.
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"' &&
+        std::count(value.begin(), value.end(), '"') == 2)
+        refuse(file, secret_path, "double quotes (\") around it",
+               "would drop them (Slurm reads \"...\" as a quoted value)");
+    std::string escaped;
+    for (char c : value) {
+        if (c == '\\' || c == '#') escaped += '\\';
+        escaped += c;
+    }
+    return has_quote ? escaped : "\"" + escaped + "\"";
+}
+
+std::string written_as(const FileInstall& file, const std::string& secret_path, ValueSyntax syntax,
+                       const std::string& value) {
+    // A control character (a tab, or the \r of a Windows line end) is whitespace to the option
+    // file and to Slurm but part of the password to SQL: the same secret would be a different
+    // password in different files. A secret is one line of printable characters.
+    for (unsigned char c : value)
+        if (c < 0x20 || c == 0x7f) {
+            char byte[8];
+            std::snprintf(byte, sizeof byte, "0x%02x", c);
+            refuse(file, secret_path,
+                   std::string("a control character (byte ") + byte +
+                       (c == '\r' ? ", a Windows line end" : "") + ")",
+                   "takes one line of printable characters");
+        }
+    switch (syntax) {
+        case ValueSyntax::sql_string:
+            return as_sql_string(value);
+        case ValueSyntax::mysql_option_file:
+            return as_mysql_option_value(value);
+        case ValueSyntax::slurm_conf_value:
+            return as_slurm_conf_value(file, secret_path, value);
+    }
+    return value;  // unreachable: every syntax is handled above
+}
+
 std::string substitute(const FileInstall& file, std::string text) {
-    for (const auto& [name, secret_path] : file.substitutions) {
-        std::string placeholder = "@" + name + "@";
-        std::string value = first_line_of(file.what, secret_path);
-        for (size_t at = text.find(placeholder); at != std::string::npos;
-             at = text.find(placeholder, at + value.size()))
-            text.replace(at, placeholder.size(), value);
+    for (const auto& [key, secret_path] : file.substitutions) {
+        Substitution substitution = parse_substitution(file, key);
+        std::string value = written_as(file, secret_path, substitution.syntax,
+                                       first_line_of(file.what, secret_path));
+        // Searching on after the inserted value: a value that contains "@NAME@" stays as it is.
+        for (size_t at = text.find(substitution.placeholder); at != std::string::npos;
+             at = text.find(substitution.placeholder, at + value.size()))
+            text.replace(at, substitution.placeholder.size(), value);
     }
     return text;
 }

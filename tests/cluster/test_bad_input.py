@@ -5,7 +5,7 @@ import tempfile
 
 import pytest
 
-from conftest import IMAGE, PROJECT, REPO, compose, on, run, sinfo_rows, wait_until
+from conftest import ENV, IMAGE, PROJECT, REPO, as_user, compose, on, run, sinfo_rows, wait_until
 
 
 def run_role(role, secrets, network=None, timeout=120):
@@ -55,3 +55,46 @@ def test_a_wrong_database_password_is_named_and_harms_nothing(phase1):
     # The real slurmdbd and the cluster are untouched.
     assert on("slurmdbd", "rqinit", "health").stdout.strip() == "healthy"
     assert on("login", "sacctmgr", "-n", "show", "cluster", "format=cluster").stdout.split() == ["rasqberry"]
+
+
+# Passwords with every character that means something to SQL, to MariaDB's option files or to
+# Slurm's config parser, and how slurmdbd.conf holds each. Slurm cannot hold a space and a double
+# quote in one value: that is refused (the next test).
+HARD_PASSWORDS = {
+    "a'b\"c\\d@e#f": "StoragePass=a'b\"c\\\\d@e\\#f",  # a double quote: unquoted
+    "a'b c\\d@e#f": "StoragePass=\"a'b c\\\\d@e\\#f\"",  # a space: in double quotes
+}
+
+
+@pytest.mark.parametrize("password", HARD_PASSWORDS)
+def test_a_password_with_quotes_backslash_space_at_and_hash_works_end_to_end(phase1, tmp_path,
+                                                                              password):
+    password_file = tmp_path / "db_password"
+    password_file.write_text(password + "\n")
+    password_file.chmod(0o644)  # read by rqinit as root in the containers, through a bind mount
+    ENV["RQINIT_DB_PASSWORD_FILE"] = str(password_file)
+    try:
+        # mysql sets the new password on start (its init file), slurmdbd logs in with it.
+        compose("up", "-d", "--force-recreate", "--no-deps", "mysql", "slurmdbd", timeout=180)
+        wait_until("slurmdbd healthy with the new password",
+                   lambda: on("slurmdbd", "rqinit", "health", check=False).stdout.strip() == "healthy",
+                   timeout=120)
+        stored = on("slurmdbd", "grep", "^StoragePass=", "/etc/slurm/slurmdbd.conf").stdout.strip()
+        assert stored == HARD_PASSWORDS[password]
+        job = as_user("sbatch", "--parsable", "-p", "normal", "--wait", "--wrap", "true").stdout.strip()
+        wait_until("sacct to list the job, through slurmdbd and MariaDB",
+                   lambda: job in as_user("sacct", "-n", "-X", "-j", job, "-o", "JobID").stdout,
+                   timeout=60)
+    finally:
+        del ENV["RQINIT_DB_PASSWORD_FILE"]
+        compose("up", "-d", "--force-recreate", "--no-deps", "mysql", "slurmdbd", timeout=180)
+
+
+def test_a_password_slurm_cannot_hold_is_refused_in_one_line(phase1):
+    key = (REPO / ".secrets" / "munge.key").read_bytes()
+    code, errors = run_role("slurmdbd", {"munge_key": key, "db_password": b'a"b c\n'})
+    assert code == 5
+    assert errors == [
+        "rqinit: error: slurmdbd.conf: the secret /run/secrets/db_password has a double quote (\") "
+        "and a space; /etc/slurm/slurmdbd.conf cannot hold both (a Slurm value with a space must be "
+        "in double quotes, and a quoted value cannot contain one): choose a value without it"]

@@ -110,20 +110,115 @@ TEST_CASE("a sticky directory that everyone can write, like /tmp, is accepted") 
     CHECK(read_all(sticky + "/munge.key") == std::string(64, 'k'));
 }
 
-TEST_CASE("a template gets the first line of each secret") {
+// A template with one placeholder, filled from a secret written in the given syntax.
+struct Templated {
     Sandbox box;
-    std::string password = box.write("db_password", "s3cret\nignored\n");
-    FileInstall conf{
-        "slurmdbd.conf",
-        box.write("slurmdbd.conf.in", "StoragePass=@DB_PASSWORD@\nStorageUser=slurm\n"),
-        box.dir + "/slurmdbd.conf",
-        "munge",
-        0600,
-        0,
-        "",
-        {{"DB_PASSWORD", password}}};
-    install_file(conf, box.users);
-    CHECK(read_all(box.dir + "/slurmdbd.conf") == "StoragePass=s3cret\nStorageUser=slurm\n");
+    FileInstall file;
+    Templated(const std::string& syntax, const std::string& secret, const std::string& text) {
+        file = {"slurmdbd.conf",
+                box.write("template.in", text),
+                box.dir + "/installed",
+                "munge",
+                0600,
+                0,
+                "",
+                {{"DB_PASSWORD:" + syntax, box.write("db_password", secret)}}};
+    }
+    std::string install() {
+        install_file(file, box.users);
+        return read_all(file.target);
+    }
+};
+
+TEST_CASE("a template gets the first line of its secret, in the syntax of its target") {
+    Templated conf("slurm-conf-value", "s3cret\nignored\n",
+                   "StoragePass=@DB_PASSWORD@\nStorageUser=slurm\n");
+    CHECK(conf.install() == "StoragePass=\"s3cret\"\nStorageUser=slurm\n");
+}
+
+TEST_CASE("a substitution that names no syntax is refused: no value is pasted in as is") {
+    Templated conf("slurm-conf-value", "s3cret\n", "StoragePass=@DB_PASSWORD@\n");
+    conf.file.substitutions = {{"DB_PASSWORD", conf.box.dir + "/db_password"}};
+    CHECK_THROWS_WITH_AS(conf.install(),
+                         "slurmdbd.conf: substitution 'DB_PASSWORD' names no syntax; write "
+                         "NAME:sql-string, NAME:mysql-option-file or NAME:slurm-conf-value",
+                         InstallError);
+}
+
+// The password of the cluster test: every character the escapings are about.
+const std::string kHardPassword = R"(a'b"c\d@e#f)";
+
+TEST_CASE("sql-string: a quote and a backslash are doubled inside '...'") {
+    Templated sql("sql-string", kHardPassword + " g\n", "IDENTIFIED BY @DB_PASSWORD@;\n");
+    CHECK(sql.install() == R"(IDENTIFIED BY 'a''b"c\\d@e#f g';)"
+                           "\n");
+}
+
+TEST_CASE("mysql-option-file: the value in double quotes, '\\' and '\"' escaped") {
+    Templated cnf("mysql-option-file", kHardPassword + " g\n", "password=@DB_PASSWORD@\n");
+    CHECK(cnf.install() == R"(password="a'b\"c\\d@e#f g")"
+                           "\n");
+}
+
+TEST_CASE("slurm-conf-value: '#' and '\\' escaped; quoted unless it holds a double quote") {
+    SUBCASE("a space: quoted") {
+        Templated conf("slurm-conf-value", "a'b\\c d@e#f\n", "StoragePass=@DB_PASSWORD@\n");
+        CHECK(conf.install() == R"(StoragePass="a'b\\c d@e\#f")"
+                                "\n");
+    }
+    SUBCASE("a double quote first, or first and last with another between: unquoted") {
+        Templated first("slurm-conf-value", "\"ab\n", "StoragePass=@DB_PASSWORD@\n");
+        CHECK(first.install() == "StoragePass=\"ab\n");
+        Templated three("slurm-conf-value", "\"a\"b\"\n", "StoragePass=@DB_PASSWORD@\n");
+        CHECK(three.install() == "StoragePass=\"a\"b\"\n");
+    }
+    SUBCASE("a double quote and no space: unquoted") {
+        Templated conf("slurm-conf-value", kHardPassword + "\n", "StoragePass=@DB_PASSWORD@\n");
+        CHECK(conf.install() == R"(StoragePass=a'b"c\\d@e\#f)"
+                                "\n");
+    }
+}
+
+TEST_CASE("slurm-conf-value: what Slurm cannot read back is refused in one line, naming it") {
+    Templated both("slurm-conf-value", "a\"b c\n", "StoragePass=@DB_PASSWORD@\n");
+    CHECK_THROWS_WITH_AS(
+        both.install(),
+        ("slurmdbd.conf: the secret " + both.box.dir +
+         "/db_password has a double quote (\") and a space; " + both.file.target +
+         " cannot hold both (a Slurm value with a space must be in double quotes, and a quoted "
+         "value cannot contain one): choose a value without it")
+            .c_str(),
+        InstallError);
+    Templated quoted("slurm-conf-value", "\"ab\"\n", "StoragePass=@DB_PASSWORD@\n");
+    CHECK_THROWS_WITH_AS(quoted.install(),
+                         ("slurmdbd.conf: the secret " + quoted.box.dir +
+                          "/db_password has double quotes (\") around it; " + quoted.file.target +
+                          " would drop them (Slurm reads \"...\" as a quoted value): choose a "
+                          "value without it")
+                             .c_str(),
+                         InstallError);
+    struct stat info {};
+    CHECK(stat(both.file.target.c_str(), &info) != 0);  // nothing half-installed
+}
+
+TEST_CASE("a control character, such as a Windows line end, is refused in every syntax") {
+    for (const char* syntax : {"sql-string", "mysql-option-file", "slurm-conf-value"}) {
+        CAPTURE(syntax);
+        Templated conf(syntax, "s3cret\r\n", "x=@DB_PASSWORD@\n");
+        CHECK_THROWS_WITH_AS(conf.install(),
+                             ("slurmdbd.conf: the secret " + conf.box.dir +
+                              "/db_password has a control character (byte 0x0d, a Windows line "
+                              "end); " +
+                              conf.file.target +
+                              " takes one line of printable characters: choose a value without it")
+                                 .c_str(),
+                             InstallError);
+    }
+}
+
+TEST_CASE("a value that contains its own placeholder is not substituted again") {
+    Templated conf("sql-string", "x@DB_PASSWORD@y\n", "@DB_PASSWORD@ @DB_PASSWORD@\n");
+    CHECK(conf.install() == "'x@DB_PASSWORD@y' 'x@DB_PASSWORD@y'\n");
 }
 
 TEST_CASE("directories are made with their owner and mode") {
