@@ -2,26 +2,35 @@
 
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "tests/unit/temp_dir.hpp"
+
 using namespace rqinit;
 
 namespace {
+// The munge user is 998:997 as root sees it. A non-root run cannot give files away, so there
+// "munge" and "root" are the user running the tests: the same code path, owners it may set.
 struct Sandbox {
-    std::string dir;
+    TempDir scratch;
+    std::string dir = scratch.path();
     UserDbPaths users;
+    uid_t munge_uid = geteuid() == 0 ? 998 : geteuid();
+    gid_t munge_gid = geteuid() == 0 ? 997 : getegid();
     Sandbox() {
-        char path[] = "/tmp/rqinit-install-XXXXXX";
-        REQUIRE(mkdtemp(path));
-        dir = path;
         chmod(dir.c_str(), 0755);
         users = {dir + "/passwd", dir + "/group"};
-        std::ofstream(users.passwd) << "root:x:0:0::/root:/bin/sh\nmunge:x:998:997::/:/bin/false\n";
-        std::ofstream(users.group) << "root:x:0:\nmunge:x:997:\n";
+        uid_t root_uid = geteuid() == 0 ? 0 : geteuid();
+        gid_t root_gid = geteuid() == 0 ? 0 : getegid();
+        std::ofstream(users.passwd)
+            << "root:x:" << root_uid << ":" << root_gid << "::/root:/bin/sh\nmunge:x:" << munge_uid
+            << ":" << munge_gid << "::/:/bin/false\n";
+        std::ofstream(users.group) << "root:x:" << root_gid << ":\nmunge:x:" << munge_gid << ":\n";
     }
     std::string write(const std::string& name, const std::string& contents) const {
         std::ofstream(dir + "/" + name) << contents;
@@ -45,8 +54,8 @@ TEST_CASE("a secret is installed with its owner and mode, and the same bytes") {
     install_file(munge_key(box, box.write("secret", key)), box.users);
     struct stat info {};
     REQUIRE(stat((box.dir + "/munge.key").c_str(), &info) == 0);
-    CHECK(info.st_uid == 998);
-    CHECK(info.st_gid == 997);
+    CHECK(info.st_uid == box.munge_uid);
+    CHECK(info.st_gid == box.munge_gid);
     CHECK((info.st_mode & 07777) == 0400);
     CHECK(read_all(box.dir + "/munge.key") == key);
 }
@@ -226,6 +235,6 @@ TEST_CASE("directories are made with their owner and mode") {
     install_directory({box.dir + "/run-slurm", "munge:munge", 0750}, box.users);
     struct stat info {};
     REQUIRE(stat((box.dir + "/run-slurm").c_str(), &info) == 0);
-    CHECK(info.st_uid == 998);
+    CHECK(info.st_uid == box.munge_uid);
     CHECK((info.st_mode & 07777) == 0750);
 }
