@@ -1,29 +1,42 @@
 #!/usr/bin/python3
-"""The cluster figures of the image issue: rqinit's Compose cluster side by side with a baseline
-cluster run the conventional way (bench/baseline/: the same Debian packages, a bash entrypoint
-that starts munged in the background, polls its dependency with sleep loops and execs the
-daemon as PID 1), in one run.
+"""The cluster figures: rqinit's Compose cluster side by side with three baselines, in one run.
 
-Figures, each for both clusters, medians over --runs runs:
+Baselines (bench/baseline/), each with the same image contents as rqinit's (their Dockerfile
+is derived from images/Dockerfile at build time: the same packages, the same docs/man/locale
+trim, the same users and files, everything but rqinit), the same volumes, secrets, restart
+policy and stop_grace_period, and the same depends_on style as stack/compose.yml unless the
+baseline's style is health gating:
+  arch      the architecture document's style: plain start order, bash entrypoint (copy the
+            munge key, chown, munged in the background, `sleep 2` polling, exec the daemon)
+  giov      giovtorres/slurm-docker-cluster's style: the same entrypoint shape, tiers gated by
+            `depends_on: condition: service_healthy` with that project's health checks (10 s)
+  careful   the best a careful shell user can do: `init: true`, 0.2 s polling, SIGTERM
+            forwarded, the container exits (and Docker restarts it) when a daemon dies
+A fourth column, "critical path", is what no init can beat, from the rqinit cluster's own
+logs: Docker's time to start the first container, plus each daemon's own time from its process
+start to its ready line (MariaDB "ready for connections", slurmdbd "started", slurmctld
+"Running as primary controller", the slowest slurmd's "CPUs=" line, printed once it has
+registered), along mysql -> slurmdbd -> slurmctld -> slurmd; on fresh volumes also the
+MariaDB datadir initialisation.
+
+Figures, per cluster and run (medians and min-max over --runs):
   1. start      `up -d` -> c1, c2, q1 idle in sinfo asked on login; fresh volumes, and again
                 with volumes kept (down without -v, then up)
-  2. stop       `compose stop`, and every container's exit code
+  2. stop       `compose stop`: in all, and per container (Docker's kill -> die events), with
+                every container's exit code
   3. recovery   kill -9 of slurmd, then of munged, in c1 -> `srun -w c1 -p normal true` from
-                login succeeds again (capped: a baseline munged is restarted by nobody)
+                login succeeds again (capped)
   4. zombies    per container after N jobs (srun -N2 -p normal true as rasqberry from login)
   5. memory     anonymous memory (cgroup total_rss / anon) per container at idle
   6. image      docker image inspect Size
 
-Each run measures one cluster, tears it down with its volumes, then does the same for the other;
-the order of the two alternates from run to run so that drift on the machine hits both alike.
-Within a run: fresh start, memory, jobs and zombies, stop, kept-volume start (plus a check of
-the node addresses slurmctld holds then), and the faults on a fresh cluster of their own. A
-fresh start's timeline (when each container started and became healthy, from Docker's events)
-is printed to show where the time goes. Both clusters run on an internal network
-(bench/isolated-network.yml) and only the Compose projects rqbench and rqbase are touched.
+Each run measures every cluster once, in an order rotated from run to run so that load on this
+shared machine hits all alike. Within a run: fresh start, memory, jobs and zombies, stop, kept-volume
+start, then the faults on that cluster. Only the Compose projects rqbench, rqbase-arch, rqbase-giov and
+rqbase-careful are touched, all on an internal network (bench/isolated-network.yml).
 
-A MISS is a result, not an error. Exit status: 0 when every figure was measured for both
-clusters, 1 when something could not be measured, 2 on a bad command line. Progress goes to
+A MISS is a result, not an error. Exit status: 0 when every figure was measured for every
+cluster, 1 when something could not be measured, 2 on a bad command line. Progress goes to
 stderr, the report to stdout.
 """
 
@@ -43,8 +56,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 BASELINE_DIR = REPO / "bench" / "baseline"
 ISOLATION = REPO / "bench" / "isolated-network.yml"  # given to both clusters; its comment says why
-RQINIT_IMAGE = "rqinit/rasqberry:latest"
-BASELINE_IMAGE = "rqbase/slurm:latest"
+RQINIT_IMAGE = "rqbench/rqinit:latest"  # built from this tree by images/build; not the cluster's tag
+BASELINE_IMAGE = "rqbench/baseline:latest"  # one image for the three baselines
+BASELINES = ("arch", "giov", "careful")
 
 SERVICES = ("mysql", "slurmdbd", "slurmctld", "c1", "c2", "q1", "login")
 NODES = ("c1", "c2", "q1")
@@ -55,12 +69,12 @@ MIB = 1024 * 1024
 UP_TIMEOUT_S = 300  # `up -d` (it waits for service_healthy) plus the wait for idle nodes
 STOP_TIMEOUT_S = 180
 DOWN_TIMEOUT_S = 180
-RECOVERY_CAP_S = 60  # a baseline munged is never restarted: stop waiting here
+RECOVERY_CAP_S = 30  # a baseline munged may never be restarted: stop waiting here
 SRUN_ATTEMPT_S = 4  # one recovery attempt; a job on a healthy node takes well under 1 s
 JOB_TIMEOUT_S = 60
 POLL_S = 0.2
-SETTLE_S = 5  # after the nodes are idle, before memory is read: start-up work has finished
-MEMORY_SAMPLES = 5  # health-check processes come and go; the median of a few reads ignores them
+SETTLE_S = 3  # after the nodes are idle, before memory is read: start-up work has finished
+MEMORY_SAMPLES = 3  # health-check processes come and go; the median of a few reads ignores them
 
 
 class BenchError(Exception):
@@ -100,7 +114,7 @@ def compose_command() -> list[str]:
 
 @dataclass
 class Cluster:
-    label: str  # "rqinit" or "baseline"
+    label: str  # "rqinit" or a baseline's name
     project: str  # the only Compose project this harness ever touches for this cluster
     compose_file: Path
     image: str
@@ -154,7 +168,7 @@ class Cluster:
 
     def wipe(self) -> None:
         """down -v: containers, network and volumes of this project only. Not a figure, so a
-        short grace period: the baseline's `sleep infinity` would otherwise hold it up 10 s."""
+        short grace period: a baseline's `sleep infinity` would otherwise hold it up 20 s."""
         self.compose("down", "-v", "--remove-orphans", "-t", "3", timeout=DOWN_TIMEOUT_S,
                      check=False)
 
@@ -255,19 +269,22 @@ class EventRecorder:
     from `docker events` as they happen (the daemon keeps too few past events to ask later:
     every health check adds three)."""
 
-    def __init__(self, cluster: Cluster):
+    def __init__(self, cluster: Cluster, events=("start", "health_status")):
         self.proc = subprocess.Popen(
             ["docker", "events", "--filter", f"label=com.docker.compose.project={cluster.project}",
-             "--filter", "event=start", "--filter", "event=health_status",
+             *(a for e in events for a in ("--filter", f"event={e}")),
              "--format", '{{.TimeNano}} {{index .Actor.Attributes "com.docker.compose.service"}} {{.Action}}'],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True)
 
-    def timeline(self, since_wall: float) -> dict[str, tuple]:
-        """{service: (seconds to first start, seconds to first healthy)} after since_wall."""
+    def lines(self) -> list[str]:
         self.proc.terminate()
         out, _ = self.proc.communicate(timeout=10)
+        return out.splitlines()
+
+    def timeline(self, since_wall: float) -> dict[str, tuple]:
+        """{service: (seconds to first start, seconds to first healthy)} after since_wall."""
         first = {}
-        for line in out.splitlines():
+        for line in self.lines():
             stamp, service, action = line.split(" ", 2)
             kind = "start" if action == "start" else "healthy" if action.endswith(": healthy") else None
             if kind and (service, kind) not in first:
@@ -341,15 +358,27 @@ def count_zombies(cluster: Cluster) -> dict[str, int]:
     return counts
 
 
-def measure_stop(cluster: Cluster) -> tuple[float, dict[str, int]]:
-    """`compose stop` (each container gets its compose file's grace period) and exit codes."""
+def measure_stop(cluster: Cluster) -> tuple[float, dict[str, int], dict[str, float]]:
+    """`compose stop` (each container gets its compose file's grace period), exit codes, and
+    per container the seconds from Docker's kill (the stop signal) to its die event."""
     log(f"{cluster.label}: compose stop")
+    events = EventRecorder(cluster, ("kill", "die"))
+    time.sleep(0.2)
     started = time.monotonic()
-    cluster.compose("stop", timeout=STOP_TIMEOUT_S)
-    elapsed = time.monotonic() - started
+    try:
+        cluster.compose("stop", timeout=STOP_TIMEOUT_S)
+        elapsed = time.monotonic() - started
+    finally:
+        lines = events.lines()
+    killed, died = {}, {}
+    for line in lines:
+        stamp, service, action = line.split(" ", 2)
+        target = killed if action == "kill" else died
+        target.setdefault(service, int(stamp) / 1e9)
+    per = {s: died[s] - killed[s] for s in SERVICES if s in killed and s in died}
     codes = {s: int(cluster.inspect(s, "{{.State.ExitCode}}")) for s in SERVICES}
     log(f"{cluster.label}: stopped in {elapsed:.1f} s; exit codes {codes}")
-    return elapsed, codes
+    return elapsed, codes, per
 
 
 def job_on_c1(cluster: Cluster, since: float | None = None) -> bool:
@@ -364,8 +393,12 @@ def job_on_c1(cluster: Cluster, since: float | None = None) -> bool:
 
 def measure_recovery(cluster: Cluster, daemon: str) -> float | None:
     """kill -9 of `daemon` in c1, then seconds until a job runs on c1 again; None past the cap."""
-    if not job_on_c1(cluster):
-        raise BenchError(f"{cluster.label}: c1 does not take a job even before {daemon} is killed")
+    # c1 must take a job before the fault (after a previous fault or a start it may need time).
+    ready_by = time.monotonic() + RECOVERY_CAP_S
+    while not job_on_c1(cluster):
+        if time.monotonic() > ready_by:
+            raise BenchError(f"{cluster.label}: c1 does not take a job even before {daemon} is killed")
+        time.sleep(POLL_S)
     victims = container_processes(cluster, "c1", daemon)
     if not victims:
         raise BenchError(f"{cluster.label}: no {daemon} process in c1")
@@ -384,6 +417,67 @@ def measure_recovery(cluster: Cluster, daemon: str) -> float | None:
     return None
 
 
+# ---------------------------------------------------------------- the critical path
+
+
+# Each daemon's own "ready" line in its output (docker logs), and the process it comes from.
+READY_LINES = (  # (service, process name, text of the line)
+    ("mysql", "mariadbd", "ready for connections"),
+    ("slurmdbd", "slurmdbd", "slurmdbd version"),
+    ("slurmctld", "slurmctld", "Running as primary controller"),
+)
+NODE_READY = "CPUs="  # slurmd prints its hardware line once it has sent its registration
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_start_wall(pid: int) -> float:
+    """When a host process started, as a Unix time (10 ms resolution: clock ticks)."""
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    ticks = int(stat[stat.rindex(")") + 2:].split()[19])
+    boot = time.time() - time.clock_gettime(time.CLOCK_BOOTTIME)
+    return boot + ticks / CLOCK_TICKS
+
+
+def log_times(cluster: Cluster, service: str, text: str) -> list[float]:
+    """Unix times (Docker's own stamps) of the container's output lines containing text."""
+    out = run(["docker", "logs", "-t", cluster.container(service)], 30)
+    times = []
+    for line in (out.stdout + out.stderr).splitlines():
+        if text in line:
+            stamp = line.split(" ", 1)[0]  # RFC 3339 with nanoseconds, UTC
+            whole, _, frac = stamp.rstrip("Z").partition(".")
+            times.append(datetime.fromisoformat(whole + "+00:00").timestamp()
+                         + float("0." + (frac or "0")))
+    return times
+
+
+def daemon_time(cluster: Cluster, service: str, process: str, text: str) -> float:
+    """Seconds from the (live) daemon's process start to its last ready line."""
+    pids = container_processes(cluster, service, process)
+    ready = log_times(cluster, service, text)
+    if not pids or not ready:
+        raise BenchError(f"{cluster.label}: critical path: no {process} process or no "
+                         f"'{text}' line in {service}")
+    return ready[-1] - min(process_start_wall(p) for p in pids)
+
+
+def critical_path(cluster: Cluster, timeline: dict, fresh: bool) -> dict[str, float]:
+    """The parts of the critical path, in seconds, from this (rqinit) cluster's logs."""
+    parts = {"docker": min(v[0] for v in timeline.values() if v[0] is not None)}
+    if fresh:  # rqinit runs the datadir initialisation as its own logged service
+        begun = log_times(cluster, "mysql", "started mysql-install")
+        ended = log_times(cluster, "mysql", "mysql-install finished")
+        if not begun or not ended:
+            raise BenchError(f"{cluster.label}: critical path: no mysql-install lines")
+        parts["mariadb-install-db"] = ended[-1] - begun[0]
+    for service, process, text in READY_LINES:
+        parts[process] = daemon_time(cluster, service, process, text)
+    parts["slurmd"] = max(daemon_time(cluster, n, "slurmd", NODE_READY) for n in NODES)
+    parts["total"] = sum(parts.values())
+    return parts
+
+
 # ---------------------------------------------------------------- one run of one cluster
 
 
@@ -392,8 +486,10 @@ class RunResult:
     start_fresh: float | None = None
     start_kept: float | None = None
     timeline: dict = field(default_factory=dict)  # of the fresh start
-    stale_after_kept: list | None = None
+    critical_fresh: dict = field(default_factory=dict)  # rqinit's runs only
+    critical_kept: dict = field(default_factory=dict)
     stop: float | None = None
+    stop_each: dict = field(default_factory=dict)
     exit_codes: dict = field(default_factory=dict)
     recovery: dict = field(default_factory=dict)  # daemon -> seconds, or None past the cap
     zombies: dict = field(default_factory=dict)
@@ -402,25 +498,24 @@ class RunResult:
 
 
 def bench_cluster(cluster: Cluster, jobs: int) -> RunResult:
-    """One pass over every figure, in an order where no figure disturbs the next: stop is
-    timed on a cluster that has run jobs but had no fault, and the faults are made on a fresh
-    cluster of their own (after a kept-volume start the baseline's nodes may sit at stale
-    addresses, where a job would fail for another reason than the fault)."""
+    """One pass over every figure, in an order where no figure disturbs the next: the stop is
+    timed on a cluster that has run jobs but had no fault; the faults are made last, on the
+    kept-volume cluster (a fault a cluster never recovers from then spoils nothing after it)."""
     result = RunResult()
     try:
         cluster.wipe()
         result.start_fresh, result.timeline = measure_start(cluster)
+        if cluster.label == "rqinit":
+            result.critical_fresh = critical_path(cluster, result.timeline, fresh=True)
         result.memory = measure_memory(cluster)
         run_jobs(cluster, jobs)
         result.zombies = count_zombies(cluster)
-        result.stop, result.exit_codes = measure_stop(cluster)
+        result.stop, result.exit_codes, result.stop_each = measure_stop(cluster)
         log(f"{cluster.label}: down (volumes kept)")
         cluster.compose("down", timeout=DOWN_TIMEOUT_S)
-        result.start_kept, _ = measure_start(cluster)
-        result.stale_after_kept = stale_node_addresses(cluster)
-        log(f"{cluster.label}: down -v, and a fresh cluster for the faults")
-        cluster.wipe()
-        measure_start(cluster)
+        result.start_kept, timeline = measure_start(cluster)
+        if cluster.label == "rqinit":
+            result.critical_kept = critical_path(cluster, timeline, fresh=False)
         for daemon in ("slurmd", "munged"):
             result.recovery[daemon] = measure_recovery(cluster, daemon)
     except BenchError as exc:
@@ -435,35 +530,60 @@ def bench_cluster(cluster: Cluster, jobs: int) -> RunResult:
 # ---------------------------------------------------------------- images
 
 
-def newest_mtime(directory: Path) -> float:
-    return max(p.stat().st_mtime for p in directory.iterdir() if p.is_file())
-
-
-def image_created(image: str) -> float:
-    """The image's creation time as a Unix timestamp. Docker prints RFC 3339 in UTC with
-    nanoseconds, which fromisoformat does not take: the whole seconds are precise enough."""
-    text = run(["docker", "image", "inspect", "-f", "{{.Created}}", image], 30).stdout.strip()
-    return datetime.fromisoformat(text[:19] + "+00:00").timestamp()
+def baseline_dockerfile() -> str:
+    """images/Dockerfile with rqinit taken out of its final stage, and the baselines'
+    entrypoints put in: the same packages, trim, users and files, by construction. Fails when
+    the Dockerfile no longer has the instructions this relies on."""
+    text = (REPO / "images" / "Dockerfile").read_text()
+    instructions, current = [], ""
+    for line in text.splitlines():
+        if not current and (not line.strip() or line.lstrip().startswith("#")):
+            instructions.append(line)
+            continue
+        current += line + "\n"
+        if not line.rstrip().endswith("\\"):
+            instructions.append(current.rstrip("\n"))
+            current = ""
+    last_from = max(i for i, ins in enumerate(instructions) if ins.upper().startswith("FROM "))
+    kept, dropped = [], []
+    for i, ins in enumerate(instructions):
+        word = ins.split(None, 1)[0].upper() if ins.strip() and not ins.lstrip().startswith("#") else ""
+        rqinit_binary = word == "COPY" and "/usr/sbin/rqinit" in ins
+        if i > last_from and (word in ("HEALTHCHECK", "ENTRYPOINT", "CMD", "LABEL") or rqinit_binary):
+            dropped.append(word + (" rqinit" if rqinit_binary else ""))
+            continue
+        kept.append(ins)
+    if "COPY rqinit" not in dropped or "ENTRYPOINT" not in dropped:
+        raise BenchError("images/Dockerfile changed shape: no COPY of /usr/sbin/rqinit or no "
+                         "ENTRYPOINT in its final stage; update baseline_dockerfile()")
+    kept += ["# --- the baselines' own part (bench/cluster_bench.py)",
+             "COPY bench/baseline/entrypoint.sh bench/baseline/entrypoint-careful.sh /usr/local/bin/",
+             'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]']
+    return "\n".join(kept) + "\n"
 
 
 def ensure_images(skip_build: bool) -> None:
-    """rqinit's image is built only when missing (another engineer's cluster uses that tag);
-    the baseline's also when bench/baseline/ changed after it was built (cheap: cached)."""
+    """rqinit's image is built from this tree by images/build under the bench's own tag, and
+    the baseline's from the derived Dockerfile with the same build context (so their common
+    layers are the very same layers); both cheap when Docker's cache has them."""
     if skip_build:
         for image in (RQINIT_IMAGE, BASELINE_IMAGE):
             if not image_present(image):
                 raise BenchError(f"{image} is missing and --skip-build was given")
         return
-    if not image_present(RQINIT_IMAGE):
-        log(f"building {RQINIT_IMAGE} with images/build (several minutes)")
-        run(["bash", str(REPO / "images" / "build"), RQINIT_IMAGE], 3600)
-    if not image_present(BASELINE_IMAGE) or newest_mtime(BASELINE_DIR) > image_created(BASELINE_IMAGE):
-        log(f"building {BASELINE_IMAGE} from bench/baseline/")
-        run(["docker", "build", "-q", "-t", BASELINE_IMAGE, str(BASELINE_DIR)], 3600)
+    log(f"building {RQINIT_IMAGE} with images/build")
+    run(["bash", str(REPO / "images" / "build"), RQINIT_IMAGE], 3600)
+    log(f"building {BASELINE_IMAGE} from images/Dockerfile minus rqinit")
+    dockerfile = BASELINE_DIR / ".Dockerfile.derived"
+    dockerfile.write_text(baseline_dockerfile())
+    try:
+        run(["docker", "build", "-q", "-f", str(dockerfile), "-t", BASELINE_IMAGE, str(REPO)], 3600)
+    finally:
+        dockerfile.unlink()
 
 
 def check_secrets() -> None:
-    """Both compose files read the secrets stack/cluster makes; this harness only reads them."""
+    """Every compose file reads the secrets stack/cluster makes; this harness only reads them."""
     for name in ("munge.key", "db_password"):
         path = REPO / ".secrets" / name
         if not path.is_file() or path.stat().st_size == 0:
@@ -473,148 +593,160 @@ def check_secrets() -> None:
 # ---------------------------------------------------------------- the report
 
 
-def median_of(values: list) -> float | None:
-    measured = [v for v in values if v is not None]
-    return statistics.median(measured) if measured else None
+def measured(values) -> list:
+    return [v for v in values if v is not None]
 
 
-def fmt_seconds(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.2f} s"
+def median_of(values) -> float | None:
+    got = measured(values)
+    return statistics.median(got) if got else None
 
 
-def fmt_ratio(ours: float | None, theirs: float | None) -> str:
-    if ours is None or theirs is None or theirs == 0:
-        return "-"
-    return f"{ours / theirs:.2f}x"
+def spread(values, unit: str = "s", digits: int = 2) -> str:
+    """'median (min–max)' of the measured values."""
+    got = measured(values)
+    if not got:
+        return "n/a"
+    med = statistics.median(got)
+    if len(got) == 1:
+        return f"{med:.{digits}f} {unit}"
+    return f"{med:.{digits}f} {unit} ({min(got):.{digits}f}–{max(got):.{digits}f})"
 
 
-def verdict(ok: bool | None) -> str:
+def ratio(a, b) -> str:
+    return "-" if a is None or not b else f"{a / b:.2f}x"
+
+
+def verdict(ok) -> str:
     return "n/a" if ok is None else ("PASS" if ok else "MISS")
 
 
-def exit_code_summary(runs: list[RunResult]) -> tuple[str, bool | None]:
-    """'all 0' or the non-zero codes with how many runs showed them."""
-    measured = [r.exit_codes for r in runs if r.exit_codes]
-    if not measured:
+def recovery_cell(values: list) -> tuple[str, float | None]:
+    """Median seconds; a run that never recovered counts as past the cap (as infinity)."""
+    if not values:
+        return "n/a", None
+    as_numbers = [RECOVERY_CAP_S * 1000 if v is None else v for v in values]
+    med = statistics.median(as_numbers)
+    lost = sum(1 for v in values if v is None)
+    if med >= RECOVERY_CAP_S * 1000:
+        return f"never within {RECOVERY_CAP_S} s ({lost}/{len(values)})", None
+    text = spread([v for v in values if v is not None])
+    return text + (f", {lost}/{len(values)} never" if lost else ""), med
+
+
+def codes_cell(runs: list[RunResult]) -> tuple[str, bool | None]:
+    seen = [r.exit_codes for r in runs if r.exit_codes]
+    if not seen:
         return "n/a", None
     bad = {}
-    for codes in measured:
+    for codes in seen:
         for service, code in codes.items():
             if code != 0:
-                bad.setdefault(f"{service}={code}", 0)
-                bad[f"{service}={code}"] += 1
+                bad[f"{service}={code}"] = bad.get(f"{service}={code}", 0) + 1
     if not bad:
         return "all 0", True
-    text = " ".join(f"{k}({n}/{len(measured)})" if len(measured) > 1 else k for k, n in bad.items())
-    return text, False
+    return " ".join(f"{k} ({n}/{len(seen)})" for k, n in bad.items()), False
 
 
-def stale_summary(runs: list[RunResult]) -> tuple[str, bool | None]:
-    """'current', or the nodes slurmctld still knows at an old address (any run)."""
-    checked = [r.stale_after_kept for r in runs if r.stale_after_kept is not None]
-    if not checked:
-        return "n/a", None
-    stale = sorted({entry.split(" at ")[0] for found in checked for entry in found})
-    return ("current", True) if not stale else ("stale: " + " ".join(stale), False)
+def report(results: dict[str, list[RunResult]], jobs: int, sizes: dict[str, int]) -> tuple[list, list]:
+    """The table's rows and the goal lines."""
+    labels = ["rqinit", *BASELINES]
+    rq, arch, careful = results["rqinit"], results["arch"], results["careful"]
+    med = lambda label, attr: median_of([getattr(r, attr) for r in results[label]])
+    rows, goals = [], []
 
+    for attr, crit_attr, name in (("start_fresh", "critical_fresh", "up -> all nodes idle, fresh volumes"),
+                                  ("start_kept", "critical_kept", "up -> all nodes idle, volumes kept")):
+        crit = [r.__dict__[crit_attr].get("total") for r in rq if r.__dict__[crit_attr]]
+        rows.append([name, *(spread([getattr(r, attr) for r in results[l]]) for l in labels),
+                     spread(crit)])
+        a, c, p = med("rqinit", attr), med("arch", attr), median_of(crit)
+        kind = name.split(", ")[1]
+        goals.append((f"up ({kind}) <= 0.5x arch", ratio(a, med("arch", attr)),
+                      verdict(None if a is None or c is None else a <= 0.5 * c)))
+        goals.append((f"up ({kind}) below careful", ratio(a, med("careful", attr)),
+                      verdict(None if a is None or med("careful", attr) is None
+                              else a < med("careful", attr))))
+        goals.append((f"up ({kind}) within 1.2x critical path", ratio(a, p),
+                      verdict(None if a is None or p is None else a <= 1.2 * p)))
 
-def recovery_text(values: list, cap: float) -> tuple[str, float | None, bool]:
-    """Median seconds; a run that never recovered counts as past the cap."""
-    if not values:
-        return "n/a", None, False
-    lost = sum(1 for v in values if v is None)
-    if lost * 2 >= len(values) and lost:
-        return f"not recovered within {cap:.0f} s", None, True
-    return fmt_seconds(median_of(values)) + (f" ({lost} lost)" if lost else ""), median_of(values), False
-
-
-def report_rows(ours: list[RunResult], base: list[RunResult], jobs: int,
-                sizes: dict[str, int]) -> list[tuple]:
-    rows = []
-
-    def timed(figure, attr, factor, goal):
-        a, b = median_of([getattr(r, attr) for r in ours]), median_of([getattr(r, attr) for r in base])
-        ok = None if a is None or b is None else a <= factor * b
-        rows.append((figure, fmt_seconds(a), fmt_seconds(b), fmt_ratio(a, b), goal, verdict(ok)))
-
-    timed("1a start, fresh volumes", "start_fresh", 0.5, "<= 0.5x")
-    timed("1b start, volumes kept", "start_kept", 0.5, "<= 0.5x")
-    a, b = stale_summary(ours), stale_summary(base)
-    rows.append(("1c node addresses after 1b", a[0], b[0], "-", "current (check)", verdict(a[1])))
-    timed("2a compose stop", "stop", 0.3, "<= 0.3x")
-    ours_codes, ours_ok = exit_code_summary(ours)
-    base_codes, _ = exit_code_summary(base)
-    rows.append(("2b stop exit codes", ours_codes, base_codes, "-", "all 0", verdict(ours_ok)))
-
-    for daemon, goal in (("slurmd", "<= baseline"), ("munged", "< 2 s")):
-        a_text, a, a_lost = recovery_text([r.recovery.get(daemon) for r in ours if r.recovery], RECOVERY_CAP_S)
-        b_text, b, b_lost = recovery_text([r.recovery.get(daemon) for r in base if r.recovery], RECOVERY_CAP_S)
-        if a_text == "n/a" or b_text == "n/a":
-            ok = None
-        elif daemon == "munged":
-            ok = a is not None and a < 2.0
-        else:  # no slower than the baseline; a baseline that never recovers is beaten by any time
-            ok = a is not None and (b_lost or a <= b)
-        rows.append((f"3 kill -9 {daemon} -> job on c1", a_text, b_text, fmt_ratio(a, b), goal, verdict(ok)))
-
+    rows.append(["compose stop, in all", *(spread([r.stop for r in results[l]]) for l in labels), "-"])
+    a = med("rqinit", "stop")
+    goals.append(("stop <= 0.3x arch", ratio(a, med("arch", "stop")),
+                  verdict(None if a is None or med("arch", "stop") is None else a <= 0.3 * med("arch", "stop"))))
+    slower = []
     for service in SERVICES:
-        a = median_of([r.zombies.get(service) for r in ours if r.zombies])
-        b = median_of([r.zombies.get(service) for r in base if r.zombies])
-        ok = None if a is None else a == 0
-        rows.append((f"4 zombies after {jobs} jobs: {service}", "n/a" if a is None else f"{a:g}",
-                     "n/a" if b is None else f"{b:g}", "-", "0", verdict(ok)))
+        cells = [spread([r.stop_each.get(service) for r in results[l] if r.stop_each]) for l in labels]
+        rows.append([f"  stop {service} (kill -> exit)", *cells, "-"])
+        mine = median_of([r.stop_each.get(service) for r in rq if r.stop_each])
+        theirs = median_of([r.stop_each.get(service) for r in careful if r.stop_each])
+        if mine is not None and theirs is not None and mine > theirs:
+            slower.append(f"{service} {mine:.2f} s > {theirs:.2f} s")
+    any_each = any(r.stop_each for r in rq) and any(r.stop_each for r in careful)
+    goals.append(("stop no slower than careful, container by container",
+                  "; ".join(slower) or "none slower", verdict(None if not any_each else not slower)))
+    code_cells = [codes_cell(results[l]) for l in labels]
+    rows.append(["exit codes after stop", *(c[0] for c in code_cells), "-"])
+    goals.append(("every exit code 0 (rqinit)", code_cells[0][0], verdict(code_cells[0][1])))
 
-    for service in SERVICES:
-        a = median_of([r.memory.get(service) for r in ours if r.memory])
-        b = median_of([r.memory.get(service) for r in base if r.memory])
-        ok = None if a is None or b is None else a - b <= 2.0
-        rows.append((f"5 anon memory idle: {service}", "n/a" if a is None else f"{a:.1f} MiB",
-                     "n/a" if b is None else f"{b:.1f} MiB", fmt_ratio(a, b), "<= base+2 MiB",
-                     verdict(ok)))
-
-    a, b = sizes.get("rqinit"), sizes.get("baseline")
-    ok = None if a is None or b is None else a <= b
-    rows.append(("6 image size", "n/a" if a is None else f"{a / 1e6:.1f} MB",
-                 "n/a" if b is None else f"{b / 1e6:.1f} MB", fmt_ratio(a, b), "<= baseline",
-                 verdict(ok)))
-    return rows
-
-
-def print_table(rows: list[tuple]) -> None:
-    header = ("figure", "rqinit", "baseline", "ratio", "goal", "result")
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
-
-
-def print_timeline(ours: list[RunResult], base: list[RunResult]) -> None:
-    """Where a fresh start spends its time: when each container started and became healthy
-    (seconds after `up -d`, medians over runs), from Docker's own events."""
-    def cell(runs, service, index):
-        value = median_of([r.timeline.get(service, (None, None))[index] for r in runs if r.timeline])
-        return "-" if value is None else f"{value:5.1f}"
-    print("\nfresh start timeline, s after up -d (started / healthy; '-': not yet healthy when all"
-          " nodes were idle):")
-    print(f"  {'service':<10} {'rqinit':>13}   {'baseline':>13}")
-    for service in SERVICES:
-        print(f"  {service:<10} {cell(ours, service, 0)} / {cell(ours, service, 1)}   "
-              f"{cell(base, service, 0)} / {cell(base, service, 1)}")
-
-
-def print_per_run(ours: list[RunResult], base: list[RunResult]) -> None:
-    """Every run's own timings, so that a median can be checked against its spread."""
-    print("\nper run (rqinit | baseline):")
-    for label, attr in (("start fresh", "start_fresh"), ("start kept", "start_kept"), ("stop", "stop")):
-        a = ", ".join(fmt_seconds(getattr(r, attr)) for r in ours)
-        b = ", ".join(fmt_seconds(getattr(r, attr)) for r in base)
-        print(f"  {label:<14} {a} | {b}")
     for daemon in ("slurmd", "munged"):
-        def one(r):
-            if daemon not in r.recovery:
-                return "n/a"
-            v = r.recovery[daemon]
-            return f">{RECOVERY_CAP_S} s" if v is None else fmt_seconds(v)
-        print(f"  kill {daemon:<9} {', '.join(one(r) for r in ours)} | {', '.join(one(r) for r in base)}")
+        cells = [recovery_cell([r.recovery.get(daemon, None) for r in results[l] if r.recovery])[0]
+                 for l in labels]
+        rows.append([f"kill -9 {daemon} in c1 -> job on c1", *cells, "-"])
+
+    for service in SERVICES:
+        rows.append([f"zombies after {jobs} jobs: {service}",
+                     *(spread([r.zombies.get(service) for r in results[l] if r.zombies], "", 0).strip()
+                       for l in labels), "-"])
+    for service in SERVICES:
+        rows.append([f"anon memory at idle: {service}",
+                     *(spread([r.memory.get(service) for r in results[l] if r.memory], "MiB", 1)
+                       for l in labels), "-"])
+    rows.append(["image size", *(f"{sizes[l] / 1e6:.1f} MB" if l in sizes else "n/a" for l in labels), "-"])
+    return rows, goals
+
+
+def print_table(header: list[str], rows: list[list[str]]) -> None:
+    """A Markdown table, ready for the README."""
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(c) for c in row) + " |")
+
+
+def print_critical(rq: list[RunResult]) -> None:
+    for attr, name in (("critical_fresh", "fresh volumes"), ("critical_kept", "volumes kept")):
+        parts = [r.__dict__[attr] for r in rq if r.__dict__[attr]]
+        if not parts:
+            continue
+        keys = list(parts[0])
+        print(f"\ncritical path, {name} (s, median (min–max) over {len(parts)} run(s), "
+              f"from the rqinit cluster's logs):")
+        for key in keys:
+            print(f"  {key:<20} {spread([p.get(key) for p in parts])}")
+
+
+def print_timeline(results: dict[str, list[RunResult]]) -> None:
+    labels = ["rqinit", *BASELINES]
+    print("\nfresh start timeline, s after up -d, medians (started / healthy; '-': none):")
+    print("  " + "service".ljust(10) + "".join(l.rjust(16) for l in labels))
+    for service in SERVICES:
+        cells = []
+        for label in labels:
+            got = []
+            for i in (0, 1):
+                v = median_of([r.timeline.get(service, (None, None))[i] for r in results[label] if r.timeline])
+                got.append("-" if v is None else f"{v:.1f}")
+            cells.append(" / ".join(got).rjust(16))
+        print("  " + service.ljust(10) + "".join(cells))
+
+
+def print_per_run(results: dict[str, list[RunResult]]) -> None:
+    print("\nper run:")
+    for label, runs in results.items():
+        for attr in ("start_fresh", "start_kept", "stop"):
+            print(f"  {label:<8} {attr:<12} " + ", ".join(
+                "n/a" if getattr(r, attr) is None else f"{getattr(r, attr):.2f}" for r in runs))
 
 
 # ---------------------------------------------------------------- main
@@ -623,14 +755,16 @@ def print_per_run(ours: list[RunResult], base: list[RunResult]) -> None:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=3, help="runs per cluster (default 3)")
-    parser.add_argument("--jobs", type=int, default=50, help="jobs before counting zombies (default 50)")
-    parser.add_argument("--quick", action="store_true", help="1 run and 10 jobs")
+    parser.add_argument("--runs", type=int, default=5, help="runs per cluster (default 5)")
+    parser.add_argument("--jobs", type=int, default=20, help="jobs before counting zombies (default 20)")
+    parser.add_argument("--quick", action="store_true", help="1 run and 5 jobs: a smoke test")
+    parser.add_argument("--only", action="append", choices=["rqinit", *BASELINES],
+                        help="bench only these clusters (repeatable; default all four)")
     parser.add_argument("--skip-build", action="store_true",
                         help="build no image; both must exist already")
     args = parser.parse_args(argv)
     if args.quick:
-        args.runs, args.jobs = 1, 10
+        args.runs, args.jobs = 1, 5
     if args.runs < 1 or args.jobs < 1:
         parser.error("--runs and --jobs must be at least 1")
     return args
@@ -644,20 +778,21 @@ def interrupted(signum, _frame):
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, interrupted)
-    clusters = [
-        Cluster("rqinit", "rqbench", REPO / "stack" / "compose.yml", RQINIT_IMAGE, "RQINIT_IMAGE"),
-        Cluster("baseline", "rqbase", BASELINE_DIR / "compose.yml", BASELINE_IMAGE, "RQBASE_IMAGE"),
-    ]
+    clusters = [Cluster("rqinit", "rqbench", REPO / "stack" / "compose.yml", RQINIT_IMAGE, "RQINIT_IMAGE")]
+    clusters += [Cluster(name, f"rqbase-{name}", BASELINE_DIR / f"compose-{name}.yml",
+                         BASELINE_IMAGE, "RQBASE_IMAGE") for name in BASELINES]
+    chosen = [c for c in clusters if not args.only or c.label in args.only]
     results = {c.label: [] for c in clusters}
     errors = []
+    sizes = {}
     began = time.monotonic()
     try:
         check_secrets()
         ensure_images(args.skip_build)
         sizes = {c.label: image_size(c.image) for c in clusters}
         for number in range(args.runs):
-            order = clusters if number % 2 == 0 else clusters[::-1]
-            for cluster in order:
+            shift = number % len(chosen)
+            for cluster in chosen[shift:] + chosen[:shift]:
                 log(f"run {number + 1}/{args.runs}: {cluster.label} ({cluster.project})")
                 outcome = bench_cluster(cluster, args.jobs)
                 results[cluster.label].append(outcome)
@@ -665,30 +800,28 @@ def main(argv: list[str]) -> int:
     except BenchError as exc:
         log(str(exc))
         errors.append(str(exc))
-        sizes = {}
     except KeyboardInterrupt:
-        log("interrupted: tearing down rqbench and rqbase")
-        return 130
+        log("interrupted: tearing down the bench's projects; reporting the runs completed")
+        errors.append("interrupted")
     finally:
         # Also after Ctrl-C, SIGTERM or a crash in the harness itself; a second signal must
         # not cut the tear-down short.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for cluster in clusters:
+        for cluster in chosen:
             cluster.wipe()
 
-    print(f"rqinit cluster vs shell-entrypoint baseline: {args.runs} run(s), {args.jobs} jobs, "
-          f"medians; {time.monotonic() - began:.0f} s in all")
-    print(f"images: {RQINIT_IMAGE} | {BASELINE_IMAGE}\n")
-    print_table(report_rows(results["rqinit"], results["baseline"], args.jobs, sizes))
-    print_timeline(results["rqinit"], results["baseline"])
-    print_per_run(results["rqinit"], results["baseline"])
-    stale = [f"{label}, run {n + 1}: {entry}" for label in results
-             for n, r in enumerate(results[label]) for entry in (r.stale_after_kept or [])]
-    if stale:
-        print("\nnodes at a stale address after the kept-volume start (no job is sent there):")
-        for line in stale:
-            print(f"  {line}")
+    done = min(len(results[c.label]) for c in chosen)
+    print(f"rqinit cluster vs three baselines: {done} of {args.runs} run(s), {args.jobs} jobs, medians "
+          f"(min–max); {time.monotonic() - began:.0f} s in all; images {RQINIT_IMAGE}, "
+          f"{BASELINE_IMAGE}\n")
+    rows, goals = report(results, args.jobs, sizes)
+    print_table(["figure", "rqinit", "(a) arch", "(b) giov", "(c) careful", "critical path"], rows)
+    print()
+    print_table(["goal", "rqinit's ratio", "result"], [list(g) for g in goals])
+    print_critical(results["rqinit"])
+    print_timeline(results)
+    print_per_run(results)
     if errors:
         print("\nnot measured:")
         for error in errors:

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Benchmark rqinit side by side with tini and dumb-init, in one run, on the same children.
+"""Benchmark rqinit side by side with tini-static, tini and dumb-init, in one run, on the same children.
 
 Every init runs as PID 1 of a fresh pid namespace (unshare --pid --fork --mount-proc), as it
 does in a container, with the same helper child:
@@ -11,13 +11,23 @@ does in a container, with the same helper child:
                   reaped them all (orphan_burst; its comment says why zombies)
   SIGTERM->exit   the init runs `sleep 1000` and gets SIGTERM; time until the init has exited
 
+The reference of every ratio is tini-static (Debian's `tini` package ships it as
+/usr/bin/tini-static): like rqinit it is a static glibc binary, so neither side is charged or
+spared the dynamic loader. Dynamic tini and dumb-init are shown beside it.
+
 Rounds alternate between the inits (rotating who goes first) so that drift on the machine hits
 all of them alike; each init gets one unrecorded warm-up run per figure. Medians are printed,
 with rqinit's goals marked PASS or MISS.
 
-A MISS is a result, not an error. Exit status: 0 when every figure could be measured for every
-init present (rqinit may be missing: its column then says so), 1 when something could not be
-measured, 2 on a bad command line. Progress goes to stderr, the report to stdout.
+Every init is held to the same contract, and a breach fails the run: after SIGTERM with
+`-- sleep 1000` it exits 143 (128+SIGTERM, the status of its child), with `-- orphan_burst`
+(which exits 0) it exits 0; rqinit's release binary and tini-static are static, rqinit's is
+also stripped.
+
+A MISS of a goal is a result, not an error. Exit status: 0 when every figure was measured for
+every init and no contract was breached; 1 when an init or the reference is missing, a figure
+could not be measured, or a contract was breached (a line starting "CONTRACT FAILED" says
+which); 2 on a bad command line. Progress goes to stderr, the report to stdout.
 """
 
 import argparse
@@ -34,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = "tini-static"  # the init every ratio is taken against
 PIDNS = ["unshare", "--pid", "--fork", "--mount-proc", "--kill-child"]
 SLEEP = "/bin/sleep"
 MIB = 1024 * 1024
@@ -56,7 +67,7 @@ class Init:
         return self.path.is_file() and os.access(self.path, os.X_OK)
 
     def argv(self, child: list[str]) -> list[str]:
-        # All three take the tini form: INIT -- CMD [ARG...]
+        # All of them take the tini form: INIT -- CMD [ARG...]
         return [str(self.path), "--", *child]
 
 
@@ -356,19 +367,19 @@ class Row:
     label: str
     figure: str
     unit: str  # how to show it: "us", "ms", "mib_kib" (KiB samples), "bytes", "mib_bytes"
-    goal: str = ""  # "ratio<=1.5" against tini, or "below:N" with N in the figure's own unit
+    goal: str = ""  # "ratio<=1.5" against tini-static, or "below:N" in the figure's own unit
     goal_text: str = ""
 
 
 def report_rows(reap_count: int) -> list[Row]:
     """The table's rows, in order, with rqinit's goals (RSS goals in KiB, size in bytes)."""
     return [
-        Row("start latency", "start_us", "us", "ratio<=1.5", "<= 1.5x tini"),
+        Row("start latency", "start_us", "us", "ratio<=1.5", "<= 1.5x tini-static"),
         Row("peak RSS, child alive", "rss_idle_kib", "mib_kib", f"below:{4 * 1024}", "< 4 MiB"),
         Row("peak RSS, after reap", "rss_reap_kib", "mib_kib", f"below:{4 * 1024}", "< 4 MiB"),
         Row("binary size", "size_bytes", "bytes", f"below:{3 * MIB}", "< 3 MiB"),
         Row("binary size", "size_bytes", "mib_bytes"),
-        Row(f"reap {reap_count:,} orphans", "reap_ms", "ms", "ratio<=1.5", "<= 1.5x tini"),
+        Row(f"reap {reap_count:,} orphans", "reap_ms", "ms", "ratio<=1.5", "<= 1.5x tini-static"),
         Row("SIGTERM -> exit", "sigterm_us", "us"),
     ]
 
@@ -389,7 +400,7 @@ def ratio(a, b) -> str:
     return f"{a / b:.2f}x" if a is not None and b else "-"
 
 
-def verdict(row: Row, rq, tini, rq_failed: bool) -> str:
+def verdict(row: Row, rq, ref, rq_failed: bool) -> str:
     if not row.goal:
         return ""
     if rq_failed:
@@ -397,9 +408,9 @@ def verdict(row: Row, rq, tini, rq_failed: bool) -> str:
     if rq is None:
         return "n/a"
     if row.goal.startswith("ratio<="):
-        if not tini:
+        if not ref:
             return "n/a"
-        ok = rq / tini <= float(row.goal.split("<=")[1])
+        ok = rq / ref <= float(row.goal.split("<=")[1])
     else:
         ok = rq < float(row.goal.split(":")[1])
     return "PASS" if ok else "MISS"
@@ -422,15 +433,16 @@ def table(header: list[str], body: list[list[str]]) -> str:
 
 
 def report_table(samples: Samples, inits: list[Init], present: set[str], rows) -> str:
-    header = ["figure (median)", *(i.name for i in inits), "rq/tini", "rq/dumb-init", "goal",
-              "result"]
+    header = ["figure (median)", *(i.name for i in inits), "rq/tini-static", "rq/tini",
+              "rq/dumb-init", "goal", "result"]
     body = []
     for row in rows:
         medians = {i.name: samples.median(i.name, row.figure) for i in inits}
-        rq, tini, dumb = medians["rqinit"], medians["tini"], medians["dumb-init"]
+        rq, ref = medians["rqinit"], medians[REFERENCE]
         body.append([row.label, *(cell(samples, i, row, present) for i in inits),
-                     ratio(rq, tini), ratio(rq, dumb), row.goal_text,
-                     verdict(row, rq, tini, ("rqinit", row.figure) in samples.failed)])
+                     ratio(rq, ref), ratio(rq, medians["tini"]), ratio(rq, medians["dumb-init"]),
+                     row.goal_text,
+                     verdict(row, rq, ref, ("rqinit", row.figure) in samples.failed)])
     return table(header, body)
 
 
@@ -465,29 +477,36 @@ def notes(samples: Samples, inits: list[Init], present: set[str], floor_us, args
                      f"SIGTERM: {', '.join(map(str, statuses)) or '-'}")
         for test, error in samples.errors.get(init.name, {}).items():
             lines.append(f"{init.name}: {test} test FAILED: {error}")
-    if "rqinit" in present:
-        rqinit = next(i for i in inits if i.name == "rqinit")
-        lines += contract_breaches(samples, rqinit)
     return lines
 
 
-def contract_breaches(samples: Samples, rqinit: Init) -> list[str]:
-    """What the bench saw rqinit do against README.md, one line each."""
+# What each init's binary must be: rqinit's release build is static and stripped (README.md);
+# the reference is the static build of tini, or the comparison is not the one it claims to be.
+REQUIRED_ELF = {"rqinit": "static, stripped", REFERENCE: "static"}
+
+
+def contract_breaches(samples: Samples, inits: list[Init], present: set[str]) -> list[str]:
+    """Every init held to the same contract; one line per breach, each one fails the run."""
     breaches = []
-    facts = elf_facts(rqinit.path)
-    if facts != "static, stripped":
-        breaches.append(f"rqinit: CONTRACT: the release binary should be static and stripped; "
-                        f"it is {facts}")
-    # SIGTERM is forwarded to `sleep`, which dies of it: "128+N: CMD was killed by signal N".
-    wrong = sorted({int(s) for s in samples.get("rqinit", "sigterm_status")} - {143})
-    if wrong:
-        breaches.append(f"rqinit: CONTRACT: after SIGTERM with `-- sleep 1000` it should exit "
-                        f"143 (128+SIGTERM); it exited {', '.join(map(str, wrong))}")
-    # "rqinit exits with its status when it ends": orphan_burst exits 0.
-    wrong = sorted({int(s) for s in samples.get("rqinit", "reap_status")} - {0})
-    if wrong:
-        breaches.append(f"rqinit: CONTRACT: with `-- orphan_burst`, which exits 0, it should "
-                        f"exit 0; it exited {', '.join(map(str, wrong))}")
+    for init in inits:
+        if init.name not in present:
+            continue
+        want = REQUIRED_ELF.get(init.name)
+        facts = elf_facts(init.path)
+        if want and not facts.startswith(want):
+            breaches.append(f"CONTRACT FAILED: {init.name}: the binary should be {want}; "
+                            f"it is {facts} ({init.path})")
+        # SIGTERM is forwarded to `sleep`, which dies of it: the init exits 128+SIGTERM.
+        wrong = sorted({int(s) for s in samples.get(init.name, "sigterm_status")} - {143})
+        if wrong:
+            breaches.append(f"CONTRACT FAILED: {init.name}: after SIGTERM with `-- sleep 1000` "
+                            f"it should exit 143 (128+SIGTERM); it exited "
+                            f"{', '.join(map(str, wrong))}")
+        # The init exits with its child's status: orphan_burst exits 0.
+        wrong = sorted({int(s) for s in samples.get(init.name, "reap_status")} - {0})
+        if wrong:
+            breaches.append(f"CONTRACT FAILED: {init.name}: with `-- orphan_burst`, which exits "
+                            f"0, it should exit 0; it exited {', '.join(map(str, wrong))}")
     return breaches
 
 
@@ -525,8 +544,8 @@ def main(argv: list[str]) -> int:
     args = parse_args(argv)
     inits = [
         Init("rqinit", args.rqinit.resolve()),
+        Init(REFERENCE, Path("/usr/bin/tini-static")),
         Init("tini", Path("/usr/bin/tini")),
-        Init("tini-static", Path("/usr/bin/tini-static")),
         Init("dumb-init", Path("/usr/bin/dumb-init")),
     ]
     try:
@@ -553,8 +572,18 @@ def main(argv: list[str]) -> int:
     print(spread_table(samples, inits, rows))
     print()
     print("\n".join(notes(samples, inits, present, floor_us, args)))
-    could_not_run = bool(samples.errors) or floor_us is None or not runnable
-    return 1 if could_not_run else 0
+    failures = contract_breaches(samples, inits, present)
+    failures += [f"FAILED: {i.name} is missing ({i.path})" +
+                 ("; it is the reference of every ratio: apt-get install tini"
+                  if i.name == REFERENCE else "") for i in inits if i.name not in present]
+    failures += [f"FAILED: {name}: {test} could not be measured" for name, tests in
+                 samples.errors.items() for test in tests]
+    if floor_us is None:
+        failures.append("FAILED: the start-latency floor could not be measured")
+    for line in failures:
+        print(line)
+    print("init_bench: " + ("FAILED, see the lines above" if failures else "OK"))
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

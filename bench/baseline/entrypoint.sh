@@ -1,6 +1,7 @@
 #!/bin/bash
-# Baseline entrypoint (bench/cluster_bench.py): one script for every role, written the way the
-# architecture document's docker-entrypoint-swarm.sh and giovtorres' docker-entrypoint.sh work.
+# Entrypoint of baselines (a) and (b) of bench/cluster_bench.py: one script for every role,
+# written the way the architecture document's docker-entrypoint-swarm.sh and giovtorres'
+# docker-entrypoint.sh work (the two differ only in the compose file's gating).
 #   entrypoint.sh mysql|slurmdbd|slurmctld|c|q|login
 # Nothing here supervises anything: munged runs in the background on its own, the daemon is
 # exec'd and becomes PID 1.
