@@ -31,8 +31,8 @@ Plan slurmctld_plan(const RoleContext&) {
     // The partitions a user sees follow the nodes present (phase 1: normal only; phase 2:
     // quantum too, as the default). Ready once the view is right, so a restarted controller
     // counts as up only with the view it had.
-    ServiceSpec view = service("partition-view", {kShareDir + "/partition-view",
-                                                  "/run/slurm/partition-view.ready"});
+    ServiceSpec view = service("partition-view",
+                               {kShareDir + "/partition-view", "/run/slurm/partition-view.ready"});
     view.depends_on = {"slurmctld"};
     view.ready.kind = Probe::Kind::command;
     view.ready.argv = {"/usr/bin/test", "-e", "/run/slurm/partition-view.ready"};
