@@ -465,12 +465,12 @@ def daemon_time(cluster: Cluster, service: str, process: str, text: str) -> floa
 def critical_path(cluster: Cluster, timeline: dict, fresh: bool) -> dict[str, float]:
     """The parts of the critical path, in seconds, from this (rqinit) cluster's logs."""
     parts = {"docker": min(v[0] for v in timeline.values() if v[0] is not None)}
-    if fresh:  # rqinit runs the datadir initialisation as its own logged service
-        begun = log_times(cluster, "mysql", "started mysql-install")
-        ended = log_times(cluster, "mysql", "mysql-install finished")
+    if fresh:  # rqinit copies the image's seed datadir as its own logged oneshot service
+        begun = log_times(cluster, "mysql", "started mysql-seed")
+        ended = log_times(cluster, "mysql", "mysql-seed finished")
         if not begun or not ended:
-            raise BenchError(f"{cluster.label}: critical path: no mysql-install lines")
-        parts["mariadb-install-db"] = ended[-1] - begun[0]
+            raise BenchError(f"{cluster.label}: critical path: no mysql-seed lines")
+        parts["datadir seed"] = ended[-1] - begun[0]
     for service, process, text in READY_LINES:
         parts[process] = daemon_time(cluster, service, process, text)
     parts["slurmd"] = max(daemon_time(cluster, n, "slurmd", NODE_READY) for n in NODES)
