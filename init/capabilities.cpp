@@ -29,6 +29,12 @@ int limit_bounding_set(const std::vector<int>& keep) {
     return 0;
 }
 
+int drop_from_bounding_set(const std::vector<int>& drop) {
+    for (int cap : drop)
+        if (cap_drop_bound(cap) != 0 && errno != EINVAL) return errno;
+    return 0;
+}
+
 int keep_capabilities_across_setuid() {
     return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0 ? 0 : errno;
 }

@@ -13,8 +13,9 @@ std::optional<int> capability_from_name(const std::string& name);  // "CAP_NET_A
 
 // The steps, in the order the child runs them around setgroups/setgid/setuid.
 // Each returns 0, or an errno value.
-int limit_bounding_set(const std::vector<int>& keep);  // before setuid; needs CAP_SETPCAP
-int keep_capabilities_across_setuid();                 // before setuid
+int limit_bounding_set(const std::vector<int>& keep);      // before setuid; needs CAP_SETPCAP
+int drop_from_bounding_set(const std::vector<int>& drop);  // needs CAP_SETPCAP
+int keep_capabilities_across_setuid();                     // before setuid
 int raise_capabilities(const std::vector<int>& keep);  // after setuid: P = E = I = ambient = keep
 
 }  // namespace rqinit

@@ -239,13 +239,78 @@ ServiceSpec read_service(const std::string& name, const toml::table& table,
     return spec;
 }
 
+const std::set<std::string> kMountKeys = {"url", "target", "client", "timeout"};
+
+std::string line_of(const toml::node& node, const std::string& source) {
+    return source + ":" + std::to_string(node.source().begin.line);
+}
+
+// One [[mounts]] table: url and target are needed; the URL itself is checked where NFS is
+// understood (nfs/mount_services.cpp), before anything starts.
+MountSpec read_mount(const toml::table& table, const std::string& where,
+                     std::vector<std::string>& errors) {
+    MountSpec mount;
+    mount.origin = where;
+    for (const auto& [key, node] : table)
+        if (!kMountKeys.count(std::string(key.str())))
+            errors.push_back(where + "." + std::string(key.str()) +
+                             ": unknown key (known keys: " + join(kMountKeys) + ")");
+    auto text = [&](const char* key, std::string& out) {
+        const toml::node* node = table.get(key);
+        if (!node) return;
+        if (auto value = node->value<std::string>())
+            out = *value;
+        else
+            errors.push_back(where + "." + key + ": expected a string");
+    };
+    text("url", mount.url);
+    text("target", mount.target);
+    if (mount.url.empty()) errors.push_back(where + ".url: missing (e.g. \"nfs://nfs/shared\")");
+    if (mount.target.empty() || mount.target[0] != '/')
+        errors.push_back(where + ".target: an absolute path is needed (e.g. \"/shared\")");
+    std::string client = "auto";
+    text("client", client);
+    if (client == "kernel")
+        mount.client = MountSpec::Client::kernel;
+    else if (client == "fuse")
+        mount.client = MountSpec::Client::fuse;
+    else if (client != "auto")
+        errors.push_back(where + ".client: '" + client + "' is not auto, kernel or fuse");
+    if (const toml::node* node = table.get("timeout")) {
+        auto seconds = node->value<double>();
+        if (!seconds || *seconds <= 0)
+            errors.push_back(where + ".timeout: expected a positive number of seconds");
+        else
+            mount.timeout = *seconds;
+    }
+    return mount;
+}
+
+void read_mounts(const toml::node& node, const std::string& source, ConfigResult& result) {
+    const toml::array* array = node.as_array();
+    if (!array) {
+        result.errors.push_back(line_of(node, source) + ": mounts: expected [[mounts]] tables");
+        return;
+    }
+    for (const auto& item : *array) {
+        std::string where = line_of(item, source) + ": mounts";
+        if (!item.is_table()) {
+            result.errors.push_back(where + ": expected a table (url, target)");
+            continue;
+        }
+        result.plan.mounts.push_back(read_mount(*item.as_table(), where, result.errors));
+    }
+}
+
 ConfigResult read_plan(const toml::table& root, const std::string& source) {
     ConfigResult result;
     for (const auto& [key, node] : root) {
         std::string name(key.str());
-        std::string where = source + ":" + std::to_string(node.source().begin.line) + ": " + name;
-        if (name != "services") {
-            result.errors.push_back(where + ": unknown key (known keys: services)");
+        std::string where = line_of(node, source) + ": " + name;
+        if (name == "mounts") {
+            read_mounts(node, source, result);
+        } else if (name != "services") {
+            result.errors.push_back(where + ": unknown key (known keys: mounts, services)");
         } else if (!node.is_table()) {
             result.errors.push_back(where + ": expected tables such as [services.NAME]");
         }

@@ -6,7 +6,9 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <system_error>
 
 #include "init/config_file.hpp"
@@ -16,6 +18,9 @@
 #include "init/plan_check.hpp"
 #include "init/signal_mask.hpp"
 #include "init/supervisor.hpp"
+#include "nfs/kernel_mount.hpp"
+#include "nfs/mount_services.hpp"
+#include "nfs/nfs_commands.hpp"
 #include "roles/role_registry.hpp"
 #include "secrets/file_install.hpp"
 
@@ -65,7 +70,48 @@ int add_config_services(const Options& options, Plan& plan) {
     ConfigResult config = load_config_file(options.config);
     if (!config.errors.empty()) return print_errors(config.errors);
     for (auto& service : config.plan.services) plan.services.push_back(std::move(service));
+    for (auto& mount : config.plan.mounts) plan.mounts.push_back(std::move(mount));
     return 0;
+}
+
+// The mounts a container asks for in its environment (RQINIT_MOUNTS, RQINIT_MOUNT_TIMEOUT),
+// beside those of rqinit.toml. Returns 0 or an exit code after logging why.
+int add_environment_mounts(Plan& plan) {
+    std::vector<std::string> errors;
+    auto mounts = parse_mount_list(env_or("RQINIT_MOUNTS", ""), "RQINIT_MOUNTS", errors);
+    std::string timeout = env_or("RQINIT_MOUNT_TIMEOUT", "");
+    for (auto& mount : mounts) {
+        if (!timeout.empty()) {
+            char* end = nullptr;
+            double seconds = std::strtod(timeout.c_str(), &end);
+            if (*end || seconds <= 0) {
+                errors.push_back("RQINIT_MOUNT_TIMEOUT='" + timeout +
+                                 "': give a positive number of seconds");
+                break;
+            }
+            mount.timeout = seconds;
+        }
+        plan.mounts.push_back(std::move(mount));
+    }
+    return errors.empty() ? 0 : print_errors(errors);
+}
+
+// What serves and probes the mounts is this very binary.
+MountEnvironment mount_environment() {
+    MountEnvironment environment;
+    char path[4096];
+    ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
+    environment.rqinit_path = length > 0 ? std::string(path, length) : "/usr/local/sbin/rqinit";
+    std::ifstream filesystems("/proc/filesystems");
+    std::stringstream text;
+    text << filesystems.rdbuf();
+    environment.kernel_has_nfs = kernel_has_nfs(text.str());
+    return environment;
+}
+
+int expand_mounts(Plan& plan) {
+    auto errors = add_mount_services(plan, mount_environment());
+    return errors.empty() ? 0 : print_errors(errors);
 }
 
 Plan single_command_plan(const std::vector<std::string>& command) {
@@ -112,7 +158,9 @@ int build_plan(const Options& options, Plan& plan) {
         }
         plan = *role_plan;
     }
-    return add_config_services(options, plan);
+    if (int code = add_config_services(options, plan)) return code;
+    if (int code = add_environment_mounts(plan)) return code;
+    return expand_mounts(plan);
 }
 
 // Checks the plan and resolves its users, capabilities and programs into it, once.
@@ -162,6 +210,7 @@ int run_services(const Options& options) {
 int check_config(const Options& options) {
     ConfigResult config = load_config_file(options.config);
     if (!config.errors.empty()) return print_errors(config.errors);
+    if (expand_mounts(config.plan) != 0) return kConfigError;
     // check-config answers 0 or 3: a missing program is a configuration error here.
     if (check_before_start(config.plan) != 0) return kConfigError;
     std::cout << options.config << ": OK (" << config.plan.services.size() << " services)\n";
@@ -215,6 +264,18 @@ int rqinit_main(int argc, char** argv) {
     auto* status = app.add_subcommand("status", "show the services of a running rqinit");
     auto* health =
         app.add_subcommand("health", "exit 0 if healthy, 1 if not (for Docker HEALTHCHECK)");
+    // Run by the mount services rqinit makes for `mounts` (nfs/nfs_commands.hpp).
+    std::string url, target;
+    auto* nfs_probe = app.add_subcommand("nfs-probe", "exit 0 once the NFS export can be mounted");
+    nfs_probe->add_option("url", url, "nfs://SERVER/EXPORT")->required();
+    auto* nfs_fuse = app.add_subcommand("nfs-fuse", "serve the FUSE mount on fd 3 from the export");
+    nfs_fuse->add_option("url", url, "nfs://SERVER/EXPORT")->required();
+    auto* nfs_mount = app.add_subcommand("nfs-mount", "mount the export with the kernel's client");
+    nfs_mount->add_option("url", url, "nfs://SERVER/EXPORT")->required();
+    nfs_mount->add_option("target", target, "the mount point")->required();
+    auto* mount_check =
+        app.add_subcommand("mount-check", "exit 0 if TARGET is mounted and answers");
+    mount_check->add_option("target", target, "the mount point")->required();
     app.require_subcommand(0, 1);
     try {
         app.parse(argc, argv);
@@ -237,6 +298,10 @@ int rqinit_main(int argc, char** argv) {
     if (*check) return check_config(options);
     if (*status) return ask(options, "status");
     if (*health) return ask(options, "health");
+    if (*nfs_probe) return nfs_probe_command(url);
+    if (*nfs_fuse) return nfs_fuse_command(url);
+    if (*nfs_mount) return nfs_mount_command(url, target);
+    if (*mount_check) return mount_check_command(target);
     if (options.command.empty() && options.role.empty() && !options.config_given &&
         access(options.config.c_str(), F_OK) != 0) {
         spdlog::error("nothing to run: give --role ROLE, a command after --, or services in {}",

@@ -59,6 +59,15 @@ struct ServiceSpec {
     std::vector<std::string> before_stop;
     std::vector<std::string> after_stop;
     double hook_timeout = 10.0;
+    // A file system this service provides at mount_point (nfs/mount_services.cpp makes these).
+    // rqinit unmounts it when the service stops, after every service that depends on it.
+    // With fuse_device, rqinit itself opens /dev/fuse and mounts before each start, so that
+    // the FUSE server runs without CAP_SYS_ADMIN; the server gets the device as fd 3.
+    std::string mount_point;
+    std::string mount_source;  // shown as the device in /proc/mounts: the export's URL
+    bool fuse_device = false;
+    // false: the service starts without waiting for the plan's mounts (munged, waits).
+    bool needs_mounts = true;
     // Where each key came from ("rqinit.toml:12", "role c"), so that a later check can name it.
     std::string origin;
     std::map<std::string, std::string> key_origins;
@@ -89,6 +98,17 @@ struct DirectoryInstall {
     mode_t mode = 0755;
 };
 
+// A network file system to mount before the services that need it (nfs/ turns each into a
+// wait for the server and a mount service).
+struct MountSpec {
+    enum class Client { automatic, kernel, fuse };
+    std::string url;                    // nfs://SERVER/EXPORT
+    std::string target;                 // "/shared"
+    Client client = Client::automatic;  // automatic: the kernel's client where it has one
+    double timeout = 300;  // seconds to wait for the server before rqinit gives up (exit 4)
+    std::string origin;    // "rqinit.toml:3", "RQINIT_MOUNTS"
+};
+
 struct Plan {
     std::vector<DirectoryInstall> directories;  // made first, in order
     std::vector<FileInstall> files;             // then these, before any service starts
@@ -96,8 +116,13 @@ struct Plan {
     // With `rqinit -- CMD`: the one service whose end ends rqinit with its status, and to
     // which every signal is forwarded as is (tini's contract).
     bool single_command = false;
+    std::vector<MountSpec> mounts;
+    // Capabilities only rqinit itself keeps (CAP_SYS_ADMIN, to mount): every service, probe
+    // and hook starts with them out of its bounding set, unless its `capabilities` names them.
+    std::vector<std::string> pid1_only_capabilities;
     // Filled once by check_plan: each program name of a command, probe or hook -> its path.
     std::map<std::string, std::string> programs;
+    std::vector<int> pid1_only_capability_values;  // from pid1_only_capabilities
 };
 
 }  // namespace rqinit

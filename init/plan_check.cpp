@@ -71,6 +71,13 @@ std::vector<PlanProblem> check_plan(Plan& plan, const std::string& search_path,
         problems.push_back({kConfigError, error.what()});
     }
     for (auto& spec : plan.services) check_service(spec, search_path, user_db, plan, problems);
+    plan.pid1_only_capability_values.clear();
+    for (const auto& name : plan.pid1_only_capabilities) {
+        if (auto value = capability_from_name(name))
+            plan.pid1_only_capability_values.push_back(*value);
+        else
+            problems.push_back({kConfigError, "pid1-only capability: unknown '" + name + "'"});
+    }
     return problems;
 }
 

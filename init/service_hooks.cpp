@@ -15,7 +15,7 @@ void Supervisor::run_hook(size_t i, HookKind kind, double now) {
     const auto& argv = kind == HookKind::after_ready   ? spec.after_ready
                        : kind == HookKind::before_stop ? spec.before_stop
                                                        : spec.after_stop;
-    SpawnRequest request = request_for(spec, argv, plan_.programs);
+    SpawnRequest request = request_for(spec, argv, plan_);
     request.output_fd = open_output_pipe(spec.name + "[" + hook_name(kind) + "]");
     SpawnResult result = spawn(request);
     close(request.output_fd);

@@ -8,6 +8,7 @@
 #include <csignal>
 
 #include "init/exit_codes.hpp"
+#include "init/mounts.hpp"
 #include "init/service_requests.hpp"
 #include "init/spawn.hpp"
 #include "init/supervisor.hpp"
@@ -64,6 +65,8 @@ void Supervisor::perform(size_t i, const Action& action, double now) {
             if (s.group > 0 && !plan_.single_command) kill(-s.group, SIGKILL);
             if (s.pid > 0) kill(s.pid, SIGKILL);
             return;
+        case ActionKind::unmount:
+            return unmount_service(i);
         case ActionKind::arm_deadline:
             s.deadline = now + action.seconds;
             return;
@@ -81,10 +84,23 @@ void Supervisor::spawn_service(size_t i, double now) {
     ServiceRuntime& s = runtime_[i];
     const ServiceSpec& spec = plan_.services[i];
     SpawnRequest request = service_request(spec, plan_);
+    int fuse_fd = -1;
+    if (spec.fuse_device) {
+        FuseMountResult mounted = mount_fuse(spec.mount_point, spec.mount_source);
+        if (mounted.fd < 0) {
+            spdlog::error("{}: {}", spec.name, mounted.error);
+            s.last_exit_code = exit_code::kSystem;
+            s.last_exit = mounted.error;
+            return deliver(i, exit_event(now, exit_code::kSystem, mounted.error));
+        }
+        fuse_fd = request.pass_fd = mounted.fd;
+    }
+    if (!spec.mount_point.empty()) s.mounted = true;
     int write_end = spec.output == OutputMode::prefix ? open_output_pipe(spec.name) : -1;
     request.output_fd = write_end;
     SpawnResult result = spawn(request);
     if (write_end >= 0) close(write_end);  // the child holds its copy; EOF comes when it is gone
+    if (fuse_fd >= 0) close(fuse_fd);      // the server's copy is the connection now
     s.last_probe_failure.clear();
     s.last_wait_log_at = now;
     s.next_probe_at = kNever;
@@ -98,6 +114,21 @@ void Supervisor::spawn_service(size_t i, double now) {
     s.pid = s.group = result.pid;
     spdlog::info("started {} (pid {})", spec.name, result.pid);
     deliver(i, make_event(EventKind::spawned, now));
+}
+
+void Supervisor::unmount_service(size_t i) {
+    ServiceRuntime& s = runtime_[i];
+    const ServiceSpec& spec = plan_.services[i];
+    if (!s.mounted) return;
+    s.mounted = false;
+    UnmountResult result = unmount(spec.mount_point);
+    if (!result.error.empty())
+        spdlog::error("{}: {}", spec.name, result.error);
+    else if (result.lazily)
+        spdlog::warn("{}: {} is still in use; detached it, it goes when the last user lets go",
+                     spec.name, spec.mount_point);
+    else
+        spdlog::info("{}: unmounted {}", spec.name, spec.mount_point);
 }
 
 void Supervisor::on_service_exit(size_t i, int wait_status, double now) {

@@ -25,7 +25,7 @@ void Supervisor::start_probe(size_t i, double now) {
     s.probe_deadline = now + spec.hook_timeout;
     if (probe.kind == Probe::Kind::none) return on_probe_result(i, true, "", now);
     if (probe.kind == Probe::Kind::command) {
-        SpawnRequest request = request_for(spec, probe.argv, plan_.programs);
+        SpawnRequest request = request_for(spec, probe.argv, plan_);
         // Probes run often: their output is kept, not printed, to say why one failed.
         int read_end = -1;
         s.probe_output_line.clear();

@@ -1,5 +1,7 @@
 #include "init/service_requests.hpp"
 
+#include <algorithm>
+
 namespace rqinit {
 
 std::string probe_text(const Probe& probe) {
@@ -29,18 +31,24 @@ const char* hook_name(HookKind kind) {
 }
 
 SpawnRequest request_for(const ServiceSpec& spec, const std::vector<std::string>& argv,
-                         const std::map<std::string, std::string>& programs) {
+                         const Plan& plan) {
     SpawnRequest request;
     request.argv = argv;
-    if (auto found = programs.find(argv.at(0)); found != programs.end())
+    if (auto found = plan.programs.find(argv.at(0)); found != plan.programs.end())
         request.program = found->second;
+    // Services, probes and hooks alike: what only rqinit needs stays with rqinit.
+    for (int cap : plan.pid1_only_capability_values) {
+        const auto& named = spec.capability_values;
+        if (!named || std::find(named->begin(), named->end(), cap) == named->end())
+            request.drop_from_bounding.push_back(cap);
+    }
     request.environment = merge_environment({spec.environment.begin(), spec.environment.end()});
     request.working_directory = spec.working_directory;
     return request;
 }
 
 SpawnRequest service_request(const ServiceSpec& spec, const Plan& plan) {
-    SpawnRequest request = request_for(spec, spec.command, plan.programs);
+    SpawnRequest request = request_for(spec, spec.command, plan);
     request.credentials = spec.credentials;
     request.capabilities = spec.capability_values;
     request.new_session = !plan.single_command;

@@ -16,7 +16,7 @@ const char* hook_name(HookKind kind);
 // The program paths come from check_plan (Plan::programs); a name not there is looked up in PATH.
 // A probe or hook: the service's environment and directory, as root.
 SpawnRequest request_for(const ServiceSpec& spec, const std::vector<std::string>& argv,
-                         const std::map<std::string, std::string>& programs);
+                         const Plan& plan);
 // The service's own process: as its user, with its capabilities, in its own session, all as
 // check_plan resolved them.
 SpawnRequest service_request(const ServiceSpec& spec, const Plan& plan);

@@ -17,6 +17,7 @@ struct ServiceRuntime {
     pid_t pid = -1;            // the service's own process, > 0 while it runs
     pid_t group = -1;          // its process group (= its first pid), kept after it exits
     double deadline = kNever;  // the state's deadline (arm_deadline)
+    bool mounted = false;      // its mount_point may hold a mount rqinit must take down
     std::optional<int> last_exit_code;
     std::string last_exit;
 

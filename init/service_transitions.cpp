@@ -156,8 +156,17 @@ Actions finish_stop(const ServiceSpec& spec, ServiceRecord& r) {
     return out;
 }
 
+// What a service provides at its mount point goes first: every service that used it has
+// stopped already (reverse order), and a FUSE server must still run to answer the unmount.
+Actions unmount_first(const ServiceSpec& spec) {
+    if (spec.mount_point.empty()) return {};
+    return {act(ActionKind::unmount)};
+}
+
 Actions begin_stop(const ServiceSpec& spec, ServiceRecord& r) {
-    Actions out{act(ActionKind::cancel_probe), act(ActionKind::clear_deadline)};
+    Actions out = unmount_first(spec);
+    out.push_back(act(ActionKind::cancel_probe));
+    out.push_back(act(ActionKind::clear_deadline));
     if (!r.running) {  // a wait, or a process that is not there
         r.state = S::stopped;
         return out;
@@ -294,13 +303,18 @@ std::vector<Action> step(const ServiceSpec& spec, const StepContext& context, Se
         case EventKind::stop_requested:
             switch (record.state) {
                 case S::waiting:
-                case S::backoff:
+                case S::backoff: {  // a FUSE server that crashed left its mount behind
                     record.state = S::stopped;
-                    return {act(ActionKind::clear_deadline)};
+                    Actions out = unmount_first(spec);
+                    out.push_back(act(ActionKind::clear_deadline));
+                    return out;
+                }
                 case S::starting:
                 case S::after_ready:
                 case S::ready:
                     return begin_stop(spec, record);
+                case S::done:  // a oneshot that mounted (the kernel's client) stays done
+                    return unmount_first(spec);
                 default:
                     return {};
             }

@@ -90,6 +90,7 @@ enum class ActionKind {
     run_hook,          // `hook`; report hook_finished
     send_stop_signal,  // the spec's stop_signal to its process group
     kill_group,        // SIGKILL to its process group (what is left of it, or all of it)
+    unmount,           // the spec's mount_point, if rqinit mounted it (lazily if still busy)
     arm_deadline,      // the state's deadline, `seconds` from now
     clear_deadline,
     shut_down,  // stop every service in reverse order; rqinit exits with `code`

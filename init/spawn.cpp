@@ -97,8 +97,20 @@ void redirect_output(int output_fd, int error_fd) {
         fail(error_fd, Step::stdio, errno);
 }
 
+// The one fd a child inherits on purpose, always as fd 3 (the others are close-on-exec).
+void pass_fd(int fd, int error_fd) {
+    if (fd < 0) return;
+    if (fd == 3) {  // dup2 onto itself would keep close-on-exec set
+        if (fcntl(fd, F_SETFD, 0) < 0) fail(error_fd, Step::stdio, errno);
+        return;
+    }
+    if (dup2(fd, 3) < 0) fail(error_fd, Step::stdio, errno);
+}
+
 void drop_privileges(const SpawnRequest& request, int error_fd) {
     const auto& caps = request.capabilities;
+    if (int error = drop_from_bounding_set(request.drop_from_bounding))
+        fail(error_fd, Step::bounding_set, error);
     if (caps) {
         if (int error = limit_bounding_set(*caps)) fail(error_fd, Step::bounding_set, error);
         if (int error = keep_capabilities_across_setuid()) fail(error_fd, Step::keepcaps, error);
@@ -142,6 +154,7 @@ void restore_signals(int error_fd) {
                             char* const* argv, char* const* envp, int error_fd) {
     enter_session(request, error_fd);
     redirect_output(request.output_fd, error_fd);
+    pass_fd(request.pass_fd, error_fd);
     if (chdir(request.working_directory.c_str()) < 0) fail(error_fd, Step::chdir, errno);
     drop_privileges(request, error_fd);
     restore_signals(error_fd);
@@ -182,6 +195,16 @@ SpawnResult spawn(const SpawnRequest& request) {
     int error_pipe[2];
     if (pipe2(error_pipe, O_CLOEXEC) < 0)
         return {-1, exit_code::kSystem, std::string("pipe: ") + strerror(errno)};
+    // The child puts a passed fd at 3: its end of the error pipe must not be there.
+    if (request.pass_fd >= 0 && error_pipe[1] <= 3) {
+        int moved = fcntl(error_pipe[1], F_DUPFD_CLOEXEC, 4);
+        close(error_pipe[1]);
+        if (moved < 0) {
+            close(error_pipe[0]);
+            return {-1, exit_code::kSystem, std::string("fcntl: ") + strerror(errno)};
+        }
+        error_pipe[1] = moved;
+    }
     pid_t pid = fork();
     if (pid < 0) {
         int error = errno;

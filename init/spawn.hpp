@@ -19,6 +19,8 @@ struct SpawnRequest {
     std::string working_directory = "/";
     std::optional<Credentials> credentials;        // nullopt: stay as rqinit's user
     std::optional<std::vector<int>> capabilities;  // nullopt: unchanged
+    std::vector<int> drop_from_bounding;           // out of the bounding set, whatever else
+    int pass_fd = -1;    // >= 0: given to the child as its fd 3 (a FUSE server's /dev/fuse)
     int output_fd = -1;  // stdout and stderr; -1: rqinit's own. stdin is /dev/null unless -1.
     // true: a new session (setsid), the usual for services. false: a new process group that
     // takes over rqinit's terminal, if it has one, as tini does for its child.

@@ -141,6 +141,9 @@ int Supervisor::run() {
             if (contained_errors_ > kMaxContainedErrors) break;
         }
     }
+    // A mount whose service never got its stop (a oneshot that is done, an aborted stop)
+    // must not outlive rqinit: in reverse order, like the stop.
+    for (auto it = start_order_.rbegin(); it != start_order_.rend(); ++it) unmount_service(*it);
     // Drain what the last children wrote before they exited.
     for (auto it = outputs_.begin(); it != outputs_.end(); it = outputs_.begin())
         read_output(it->first);

@@ -80,6 +80,7 @@ class Supervisor {
     void perform(size_t i, const Action& action, double now);
     void spawn_service(size_t i, double now);
     void on_service_exit(size_t i, int wait_status, double now);
+    void unmount_service(size_t i);
     void advance(double now);
     void on_deadlines(size_t i, double now);
     bool ready_for_dependents(size_t i) const;

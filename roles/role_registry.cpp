@@ -13,6 +13,7 @@ const std::map<std::string, RolePlanner>& roles() {
     static const std::map<std::string, RolePlanner> table = {
         {"mysql", mysql_plan},      {"slurmdbd", slurmdbd_plan}, {"slurmctld", slurmctld_plan},
         {"c", classical_node_plan}, {"q", quantum_node_plan},    {"login", login_plan},
+        {"nfs", nfs_plan},
     };
     return table;
 }

@@ -87,6 +87,7 @@ ServiceSpec munged() {
                            "--socket=/run/munge/munge.socket.2", "--pid-file=/run/munge/munged.pid",
                            "--seed-file=/var/lib/munge/munged.seed", "--log-file=/dev/null"});
     spec.user = "munge";
+    spec.needs_mounts = false;  // munged starts while /shared and /home are still mounting
     // Ready when a credential encoded on its socket decodes again: the round trip every Slurm
     // daemon depends on.
     spec.ready.kind = Probe::Kind::command;

@@ -13,5 +13,6 @@ Plan slurmctld_plan(const RoleContext& context);
 Plan classical_node_plan(const RoleContext& context);
 Plan quantum_node_plan(const RoleContext& context);
 Plan login_plan(const RoleContext& context);
+Plan nfs_plan(const RoleContext& context);
 
 }  // namespace rqinit
