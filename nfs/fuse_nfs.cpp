@@ -12,11 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-extern "C" {
-#include <nfsc/libnfs-raw-nfs.h>
-#include <nfsc/libnfs-raw.h>
-#include <nfsc/libnfs.h>
-}
+#include "nfs/libnfs.hpp"
 
 #include "nfs/nfs3_attributes.hpp"
 #include "nfs/nfs_session.hpp"

@@ -7,10 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-extern "C" {
-#include <nfsc/libnfs-raw.h>
-#include <nfsc/libnfs.h>
-}
+#include "nfs/libnfs.hpp"
 
 namespace rqinit {
 namespace {

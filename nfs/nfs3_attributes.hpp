@@ -3,10 +3,7 @@
 
 #include <sys/stat.h>
 
-extern "C" {
-#include <nfsc/libnfs-raw-nfs.h>
-#include <nfsc/libnfs.h>
-}
+#include "nfs/libnfs.hpp"
 
 namespace rqinit {
 

@@ -8,11 +8,7 @@
 #include <memory>
 #include <stdexcept>
 
-extern "C" {
-#include <nfsc/libnfs-raw-mount.h>
-#include <nfsc/libnfs-raw.h>
-#include <nfsc/libnfs.h>
-}
+#include "nfs/libnfs.hpp"
 
 namespace rqinit {
 

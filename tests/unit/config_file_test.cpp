@@ -95,3 +95,43 @@ TEST_CASE("a missing file is one error naming it") {
     REQUIRE(result.errors.size() == 1);
     CHECK(result.errors[0].find("/nonexistent/rqinit.toml") == 0);
 }
+
+TEST_CASE("[[mounts]]: url, target, client and timeout; each bad key named with its line") {
+    auto good = parse_config(R"(
+[[mounts]]
+url = "nfs://nfs/shared"
+target = "/shared"
+client = "fuse"
+timeout = 20
+
+[services.a]
+command = ["/bin/true"]
+)",
+                             "m.toml");
+    REQUIRE(good.errors.empty());
+    REQUIRE(good.plan.mounts.size() == 1);
+    CHECK(good.plan.mounts[0].url == "nfs://nfs/shared");
+    CHECK(good.plan.mounts[0].target == "/shared");
+    CHECK(good.plan.mounts[0].client == MountSpec::Client::fuse);
+    CHECK(good.plan.mounts[0].timeout == 20);
+    CHECK(good.plan.mounts[0].origin == "m.toml:2: mounts");
+
+    auto bad = parse_config(R"(
+[[mounts]]
+url = "nfs://nfs/shared"
+target = "shared"
+client = "nfs"
+timeout = -1
+options = "ro"
+)",
+                            "m.toml");
+    std::string all;
+    for (const auto& e : bad.errors) all += e + "\n";
+    CAPTURE(all);
+    CHECK(bad.errors.size() == 4);
+    CHECK(all.find("m.toml:2: mounts.options: unknown key") != std::string::npos);
+    CHECK(all.find("m.toml:2: mounts.target: an absolute path") != std::string::npos);
+    CHECK(all.find("m.toml:2: mounts.client: 'nfs' is not auto, kernel or fuse") !=
+          std::string::npos);
+    CHECK(all.find("m.toml:2: mounts.timeout: expected a positive") != std::string::npos);
+}

@@ -460,3 +460,49 @@ TEST_CASE("state names are what rqinit status prints") {
     CHECK(std::string(state_name(S::before_stop)) == "before_stop");
     CHECK(std::string(state_name(S::backoff)) == "backoff");
 }
+
+// A service that provides a mount (a FUSE server, a kernel mount's oneshot): the mount goes
+// before its stop signal, after every user of it has stopped (the reverse order's job).
+namespace {
+ServiceSpec mount_spec() {
+    ServiceSpec spec = daemon_spec();
+    spec.mount_point = "/shared";
+    spec.fuse_device = true;
+    return spec;
+}
+}  // namespace
+
+TEST_CASE("mount: a stop request unmounts before the stop signal") {
+    Cell c(mount_spec(), S::ready, true);
+    c.on(E::stop_requested);
+    CHECK(c.record.state == S::stopping);
+    auto k = kinds(c.actions);
+    REQUIRE(!k.empty());
+    CHECK(k.front() == A::unmount);
+    CHECK(has(c.actions, A::send_stop_signal));
+}
+
+TEST_CASE("mount: a crashed server waiting for its restart still unmounts on stop") {
+    Cell c(mount_spec(), S::backoff);
+    c.on(E::stop_requested);
+    CHECK(c.record.state == S::stopped);
+    CHECK(has(c.actions, A::unmount));
+}
+
+TEST_CASE("mount: a oneshot that mounted stays done and unmounts on stop") {
+    ServiceSpec spec = mount_spec();
+    spec.oneshot = true;
+    spec.fuse_device = false;
+    Cell c(spec, S::done);
+    c.on(E::stop_requested);
+    CHECK(c.record.state == S::done);
+    CHECK(kinds(c.actions) == std::vector<A>{A::unmount});
+}
+
+TEST_CASE("mount: a service without a mount point never unmounts") {
+    for (S state : {S::ready, S::backoff, S::done, S::waiting}) {
+        Cell c(daemon_spec(), state, state == S::ready);
+        c.on(E::stop_requested);
+        CHECK(!has(c.actions, A::unmount));
+    }
+}
