@@ -145,7 +145,9 @@ int build_plan(const Options& options, Plan& plan) {
             return kUsageError;
         }
         plan = single_command_plan(options.command);
-        return 0;
+        // `rqinit -- CMD` with RQINIT_MOUNTS: CMD runs once the mounts are there.
+        if (int code = add_environment_mounts(plan)) return code;
+        return expand_mounts(plan);
     }
     if (!options.role.empty()) {
         auto role_plan = plan_for_role(options.role, role_context());

@@ -18,6 +18,7 @@ FuseMountResult mount_fuse(const std::string& target, const std::string& source)
 
 struct UnmountResult {
     bool lazily = false;  // busy (a process still uses it): detached, gone when it lets go
+    std::string users;    // when lazily: "python3 (pid 88), bash (pid 90)", for the log
     std::string error;    // one line, when it could not even be detached
 };
 

@@ -125,8 +125,8 @@ void Supervisor::unmount_service(size_t i) {
     if (!result.error.empty())
         spdlog::error("{}: {}", spec.name, result.error);
     else if (result.lazily)
-        spdlog::warn("{}: {} is still in use; detached it, it goes when the last user lets go",
-                     spec.name, spec.mount_point);
+        spdlog::warn("{}: {} is still in use{}{}; detached it, it goes when the last user lets go",
+                     spec.name, spec.mount_point, result.users.empty() ? "" : " by ", result.users);
     else
         spdlog::info("{}: unmounted {}", spec.name, spec.mount_point);
 }

@@ -10,8 +10,13 @@ std::string probe_text(const Probe& probe) {
             return "tcp " + probe.address;
         case Probe::Kind::unix_socket:
             return "unix " + probe.address;
-        case Probe::Kind::command:
-            return "command " + probe.argv[0];
+        case Probe::Kind::command: {
+            // The whole command when it is short: "rqinit nfs-probe nfs://nfs/shared" says
+            // what is awaited, where "rqinit" alone would not.
+            std::string text = "command";
+            for (const auto& word : probe.argv) text += " " + word;
+            return text.size() <= 100 ? text : "command " + probe.argv[0] + " ...";
+        }
         case Probe::Kind::none:
             break;
     }

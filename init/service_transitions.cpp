@@ -164,9 +164,9 @@ Actions unmount_first(const ServiceSpec& spec) {
 }
 
 Actions begin_stop(const ServiceSpec& spec, ServiceRecord& r) {
-    Actions out = unmount_first(spec);
-    out.push_back(act(ActionKind::cancel_probe));
-    out.push_back(act(ActionKind::clear_deadline));
+    // The probe first: a health probe in flight is a user of the mount too.
+    Actions out{act(ActionKind::cancel_probe), act(ActionKind::clear_deadline)};
+    for (auto& a : unmount_first(spec)) out.push_back(std::move(a));
     if (!r.running) {  // a wait, or a process that is not there
         r.state = S::stopped;
         return out;

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <csignal>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -53,6 +55,11 @@ int nfs_fuse_command(const std::string& text) {
         std::cout << "nfs-fuse: no FUSE connection on fd 3 (rqinit passes it to mount services)\n";
         return 2;
     }
+    // rqinit's main blocks every signal for its signalfd before it knows which command it
+    // runs; the FUSE server takes SIGTERM with libfuse's handler, so it must see it.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
     return serve_fuse_nfs(*url, 3);
 }
 

@@ -16,7 +16,10 @@ REPO = Path(__file__).resolve().parents[2]
 CLUSTER = REPO / "stack" / "cluster"
 PROJECT = os.environ.get("RQTEST_PROJECT", "rqtest")
 IMAGE = os.environ.get("RQINIT_IMAGE", "rqinit/rasqberry:latest")
-PHASE1 = ["mysql", "slurmdbd", "slurmctld", "c1", "c2", "login"]
+# /shared and /home come from the nfs service unless RQINIT_STORAGE=volumes (stack/cluster).
+STORAGE = os.environ.get("RQINIT_STORAGE", "nfs")
+PHASE1 = (["nfs"] if STORAGE == "nfs" else []) + ["mysql", "slurmdbd", "slurmctld", "c1", "c2",
+                                                  "login"]
 ENV = dict(os.environ, COMPOSE_PROJECT_NAME=PROJECT, RQINIT_IMAGE=IMAGE)
 
 

@@ -1,8 +1,9 @@
 """The login node as a user works on it: build an MPI program and run it on the classical nodes,
 make a Python virtual environment. Everything runs as the ordinary user rasqberry (uid 1000).
 
-The user's home is the `home` volume, mounted at /home on login, c1 and c2 (stack/compose.yml),
-so a program compiled there on login is the same file that srun starts on c1 and c2.
+The user's home is /home over NFS from the nfs service (or the `home` volume with
+RQINIT_STORAGE=volumes), so a program compiled there on login is the same file that srun starts
+on c1 and c2.
 """
 import re
 

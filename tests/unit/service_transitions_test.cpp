@@ -472,14 +472,12 @@ ServiceSpec mount_spec() {
 }
 }  // namespace
 
-TEST_CASE("mount: a stop request unmounts before the stop signal") {
+TEST_CASE("mount: a stop request cancels the probe, unmounts, then signals") {
     Cell c(mount_spec(), S::ready, true);
     c.on(E::stop_requested);
     CHECK(c.record.state == S::stopping);
-    auto k = kinds(c.actions);
-    REQUIRE(!k.empty());
-    CHECK(k.front() == A::unmount);
-    CHECK(has(c.actions, A::send_stop_signal));
+    CHECK(kinds(c.actions) == std::vector<A>{A::cancel_probe, A::clear_deadline, A::unmount,
+                                             A::send_stop_signal, A::arm_deadline});
 }
 
 TEST_CASE("mount: a crashed server waiting for its restart still unmounts on stop") {
