@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: packages mutate all build debug release test test-debug test-release test-cluster bench bench-cluster clean up down wipe add-q1 demo image
+.PHONY: packages mutate all build debug release test test-debug test-release test-cluster bench bench-cluster bench-nfs clean up down wipe add-q1 demo image
 
 all: build
 build: release
@@ -46,6 +46,11 @@ bench: release
 bench-cluster:
 	@echo "== stage: benchmarks: the rqinit cluster against the shell-entrypoint baseline"
 	@time /usr/bin/python3 bench/cluster_bench.py
+
+bench-nfs: release
+	@echo "== stage: benchmarks: rqinit's FUSE client against libnfs's own and the local disk"
+	@cmake --build --preset release --target meta_loop nfs_meta_loop >/dev/null
+	@time /usr/bin/python3 bench/nfs_bench.py
 
 # Which documented behaviours no test holds: one small source change at a time, rebuilt and
 # tested (tests/mutate.py lists them). Minutes; not part of `make test`.
