@@ -100,11 +100,17 @@ std::vector<std::string> add_mount_services(Plan& plan, const MountEnvironment& 
             errors.push_back(mount.origin + ": " + mount.target + " is mounted twice");
             continue;
         }
+        bool kernel = use_kernel(mount, environment);
+        if (!kernel && parsed.url->version != 3) {
+            errors.push_back(mount.origin + ": mount on " + mount.target + ": '" + mount.url +
+                             "': rqinit's FUSE client speaks NFSv3 only (drop ?version=4, or "
+                             "use client = \"kernel\" where the kernel has an NFS client)");
+            continue;
+        }
         std::string name = name_of(mount.target);
         plan.services.push_back(wait_for_export(mount, *parsed.url, name, environment));
-        plan.services.push_back(use_kernel(mount, environment)
-                                    ? kernel_mount(mount, *parsed.url, name, environment)
-                                    : fuse_server(mount, *parsed.url, name, environment));
+        plan.services.push_back(kernel ? kernel_mount(mount, *parsed.url, name, environment)
+                                       : fuse_server(mount, *parsed.url, name, environment));
         mount_services.push_back(plan.services.back().name);
     }
     if (mount_services.empty()) return errors;

@@ -49,6 +49,9 @@ def status_row(service, name):
 def test_shared_and_home_are_network_mounts_on_every_client(cluster_with_q1):
     for service in CLIENTS:
         assert mounts(service) == {"/shared": "fuse.rqinit-nfs", "/home": "fuse.rqinit-nfs"}, service
+    # As a fresh cluster expects them: /shared for everyone (sticky), the user's home theirs.
+    assert on("login", "stat", "-c", "%a %u", "/shared", "/home/rasqberry").stdout == \
+        "1777 0\n755 1000\n"
 
 
 def test_a_file_a_job_writes_on_c1_is_read_on_q1_and_login_with_its_owner_and_mode(cluster_with_q1):

@@ -135,3 +135,16 @@ TEST_CASE("mount services: a nested target gets a readable name") {
     REQUIRE(add_mount_services(plan, {"/r", false}).empty());
     CHECK(named(plan, "mount-data-in"));
 }
+
+TEST_CASE("mount services: NFSv4 only with the kernel's client") {
+    Plan plan = node_plan();
+    plan.mounts = {plan.mounts[0]};
+    plan.mounts[0].url = "nfs://nfs/shared?version=4";
+    auto errors = add_mount_services(plan, {"/r", false});
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].find("FUSE client speaks NFSv3 only") != std::string::npos);
+    Plan kernel = node_plan();
+    kernel.mounts = {kernel.mounts[0]};
+    kernel.mounts[0].url = "nfs://nfs/shared?version=4";
+    CHECK(add_mount_services(kernel, {"/r", true}).empty());
+}
