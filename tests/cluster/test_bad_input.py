@@ -42,7 +42,7 @@ def test_a_16_byte_munge_key_is_refused(phase1):
 def test_an_unknown_role_is_refused(phase1):
     code, errors = run_role("gpu", {})
     assert code == 3
-    assert errors == ["rqinit: error: unknown role 'gpu' (known roles: c, login, mysql, q, slurmctld, slurmdbd)"]
+    assert errors == ["rqinit: error: unknown role 'gpu' (known roles: c, login, mysql, nfs, q, slurmctld, slurmdbd)"]
 
 
 def test_a_wrong_database_password_is_named_and_harms_nothing(phase1):
