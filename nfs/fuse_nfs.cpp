@@ -17,7 +17,6 @@
 #include "nfs/nfs3_attributes.hpp"
 #include "nfs/nfs_session.hpp"
 #include "nfs/node_table.hpp"
-#include "nfs/read_ahead.hpp"
 
 namespace rqinit {
 namespace {
@@ -27,11 +26,11 @@ namespace {
 constexpr double kAttributeSeconds = 1.0;
 constexpr size_t kLargestTransfer = 1 << 20;
 
-// One NFS call in flight. done runs with the decoded reply; failed when the call could not
-// complete (the connection gone for good): it answers the kernel EIO for a request.
+// One NFS call in flight for one kernel request. done runs with the decoded reply; a failed
+// call (the connection gone for good) answers the kernel EIO instead.
 struct Call {
+    fuse_req_t req;
     std::function<void(void*)> done;
-    std::function<void()> failed;
 };
 
 void on_reply(rpc_context*, int status, void* data, void* private_data) {
@@ -42,7 +41,7 @@ void on_reply(rpc_context*, int status, void* data, void* private_data) {
         spdlog::debug("an NFS call was cancelled at the end of the session");
     else
         spdlog::warn("an NFS call failed: {}", data ? static_cast<const char*>(data) : "timed out");
-    call->failed();
+    fuse_reply_err(call->req, EIO);
 }
 
 nfs_fh3 fh3(const std::string& handle) {
@@ -75,41 +74,17 @@ class FuseNfs {
         current_ = std::move(caller);
     }
 
-    // Queues one NFS call as req's caller; done gets the reply. On failure req gets EIO.
+    // Queues one NFS call for req; done gets the reply.
     template <class Args>
     void send(fuse_req_t req, int (*function)(rpc_context*, rpc_cb, Args*, void*), Args& args,
               std::function<void(void*)> done) {
         act_as_caller(req);
-        queue(function, args, std::move(done), [req] { fuse_reply_err(req, EIO); });
-    }
-
-    // Queues one NFS call with the credentials set last; failed runs if it cannot complete.
-    template <class Args>
-    void queue(int (*function)(rpc_context*, rpc_cb, Args*, void*), Args& args,
-               std::function<void(void*)> done, std::function<void()> failed) {
-        auto* call = new Call{std::move(done), std::move(failed)};
+        auto* call = new Call{req, std::move(done)};
         if (function(rpc_, on_reply, &args, call) != 0) {
+            delete call;
             spdlog::warn("cannot queue an NFS call: {}", rpc_get_error(rpc_));
-            std::unique_ptr<Call> owner(call);
-            owner->failed();
+            fuse_reply_err(req, EIO);
         }
-    }
-
-    // A read the kernel made while its window was on the way.
-    struct WaitingRead {
-        fuse_req_t req;
-        uint64_t offset;
-        size_t size;
-    };
-    struct FileReads {
-        ReadAhead windows;
-        std::vector<WaitingRead> waiting;
-    };
-    std::unordered_map<fuse_ino_t, FileReads> reads_;
-
-    void forget_reads(fuse_ino_t node) {
-        auto found = reads_.find(node);
-        if (found != reads_.end()) found->second.windows.clear();
     }
 
     // The handle of a node, or an ESTALE answer to the kernel (nullptr).
@@ -247,15 +222,8 @@ void do_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
 }
 
 void do_forget(fuse_req_t req, fuse_ino_t node, uint64_t lookups) {
-    FuseNfs& fs = self(req);
-    fs.nodes_.forget(node, lookups);
-    if (!fs.nodes_.handle(node)) {
-        fs.unstable_.erase(node);
-        auto reads = fs.reads_.find(node);
-        if (reads != fs.reads_.end() && reads->second.waiting.empty() &&
-            !reads->second.windows.in_flight())
-            fs.reads_.erase(reads);
-    }
+    self(req).nodes_.forget(node, lookups);
+    self(req).unstable_.erase(node);
     fuse_reply_none(req);
 }
 
@@ -270,7 +238,6 @@ void do_getattr(fuse_req_t req, fuse_ino_t node, fuse_file_info*) {
 
 void do_setattr(fuse_req_t req, fuse_ino_t node, struct stat* wanted, int to_set, fuse_file_info*) {
     FuseNfs& fs = self(req);
-    fs.forget_reads(node);
     const std::string* handle = fs.handle_or_reply(req, node);
     if (!handle) return;
     SETATTR3args args;
@@ -434,7 +401,6 @@ void check_access(fuse_req_t req, fuse_ino_t node, u_int wanted,
 }
 
 void do_open(fuse_req_t req, fuse_ino_t node, fuse_file_info* fi) {
-    self(req).forget_reads(node);  // close-to-open: what another node wrote is read afresh
     fuse_file_info opened = *fi;
     // No keep_cache: each open reads the file afresh (close-to-open, as NFS clients do).
     check_access(req, node, access_for_open(fi->flags),
@@ -450,10 +416,11 @@ void do_access(fuse_req_t req, fuse_ino_t node, int mask) {
     check_access(req, node, wanted, [](fuse_req_t r) { fuse_reply_err(r, 0); });
 }
 
-// One READ3 of [offset, offset + size), answered straight to the kernel.
-void read_direct(FuseNfs& fs, fuse_req_t req, const std::string& handle, uint64_t offset,
-                 size_t size) {
-    READ3args args{fh3(handle), offset, static_cast<count3>(size)};
+void do_read(fuse_req_t req, fuse_ino_t node, size_t size, off_t offset, fuse_file_info*) {
+    FuseNfs& fs = self(req);
+    const std::string* handle = fs.handle_or_reply(req, node);
+    if (!handle) return;
+    READ3args args{fh3(*handle), static_cast<uint64_t>(offset), static_cast<count3>(size)};
     fs.send(req, rpc_nfs3_read_async, args, [req](void* data) {
         auto* res = static_cast<READ3res*>(data);
         if (res->status != NFS3_OK) return reply_status(req, res->status);
@@ -462,70 +429,9 @@ void read_direct(FuseNfs& fs, fuse_req_t req, const std::string& handle, uint64_
     });
 }
 
-// Fetches the window at start as req's caller; the reads waiting for it are answered when it
-// comes (from it, or each with its own READ3 if it does not hold them).
-void fetch_window(FuseNfs& fs, fuse_req_t req, fuse_ino_t node, const std::string& handle,
-                  uint64_t start) {
-    FuseNfs::FileReads& file = fs.reads_[node];
-    file.windows.set_in_flight(start);
-    uint64_t generation = file.windows.generation();
-    READ3args args{fh3(handle), start, static_cast<count3>(ReadAhead::kWindow)};
-    fs.act_as_caller(req);
-    auto answer_waiting = [&fs, node, handle](int error) {
-        FuseNfs::FileReads& file = fs.reads_[node];
-        std::vector<FuseNfs::WaitingRead> waiting;
-        waiting.swap(file.waiting);
-        for (const auto& w : waiting) {
-            if (error) {
-                fuse_reply_err(w.req, error);
-            } else if (auto bytes = file.windows.find(w.offset, w.size)) {
-                fuse_reply_buf(w.req, bytes->data(), bytes->size());
-            } else {
-                read_direct(fs, w.req, handle, w.offset, w.size);
-            }
-        }
-    };
-    fs.queue(
-        rpc_nfs3_read_async, args,
-        [&fs, node, start, generation, answer_waiting](void* data) {
-            auto* res = static_cast<READ3res*>(data);
-            FuseNfs::FileReads& file = fs.reads_[node];
-            if (file.windows.generation() != generation) return answer_waiting(0);  // stale
-            file.windows.clear_in_flight();
-            if (res->status != NFS3_OK) return answer_waiting(errno_from_nfsstat3(res->status));
-            const READ3resok& ok = res->READ3res_u.resok;
-            file.windows.add(
-                start, std::string(ok.data.data_val, std::min(ok.count, ok.data.data_len)), ok.eof);
-            answer_waiting(0);
-        },
-        [&fs, node, answer_waiting] {
-            fs.reads_[node].windows.clear_in_flight();
-            answer_waiting(EIO);
-        });
-}
-
-void do_read(fuse_req_t req, fuse_ino_t node, size_t size, off_t offset, fuse_file_info*) {
-    FuseNfs& fs = self(req);
-    const std::string* handle = fs.handle_or_reply(req, node);
-    if (!handle) return;
-    auto at = static_cast<uint64_t>(offset);
-    if (size >= ReadAhead::kWindow) return read_direct(fs, req, *handle, at, size);
-    FuseNfs::FileReads& file = fs.reads_[node];
-    if (auto bytes = file.windows.find(at, size)) {
-        // Ask for the next window first: the credentials are req's, which replying frees.
-        if (auto next = file.windows.prefetch_after(at + size))
-            fetch_window(fs, req, node, *handle, *next);
-        fuse_reply_buf(req, bytes->data(), bytes->size());
-        return;
-    }
-    file.waiting.push_back({req, at, size});
-    if (!file.windows.in_flight_covers(at)) fetch_window(fs, req, node, *handle, at);
-}
-
 void do_write(fuse_req_t req, fuse_ino_t node, const char* buffer, size_t size, off_t offset,
               fuse_file_info*) {
     FuseNfs& fs = self(req);
-    fs.forget_reads(node);
     const std::string* handle = fs.handle_or_reply(req, node);
     if (!handle) return;
     WRITE3args args;
