@@ -34,16 +34,22 @@ ServiceSpec wait_for_export(const MountSpec& mount, const NfsUrl& url, const std
     return wait;
 }
 
+// What both kinds of mount service share: after the export's wait, before what needs it.
+ServiceSpec mount_service(const MountSpec& mount, const NfsUrl& url, const std::string& name) {
+    ServiceSpec spec;
+    spec.name = "mount-" + name;
+    spec.origin = mount.origin;
+    spec.needs_mounts = false;
+    spec.depends_on = {"export-" + name};
+    spec.mount_point = mount.target;
+    spec.mount_source = url.text();
+    return spec;
+}
+
 ServiceSpec fuse_server(const MountSpec& mount, const NfsUrl& url, const std::string& name,
                         const MountEnvironment& environment) {
-    ServiceSpec server;
-    server.name = "mount-" + name;
-    server.origin = mount.origin;
-    server.needs_mounts = false;
+    ServiceSpec server = mount_service(mount, url, name);
     server.command = {environment.rqinit_path, "nfs-fuse", url.text()};
-    server.depends_on = {"export-" + name};
-    server.mount_point = mount.target;
-    server.mount_source = url.text();
     server.fuse_device = true;
     server.capabilities = std::vector<std::string>{};  // it needs none: rqinit mounted for it
     server.ready.kind = Probe::Kind::command;
@@ -58,16 +64,10 @@ ServiceSpec fuse_server(const MountSpec& mount, const NfsUrl& url, const std::st
 
 ServiceSpec kernel_mount(const MountSpec& mount, const NfsUrl& url, const std::string& name,
                          const MountEnvironment& environment) {
-    ServiceSpec oneshot;
-    oneshot.name = "mount-" + name;
-    oneshot.origin = mount.origin;
-    oneshot.needs_mounts = false;
+    ServiceSpec oneshot = mount_service(mount, url, name);
     oneshot.oneshot = true;
     oneshot.restart = RestartPolicy::never;
     oneshot.command = {environment.rqinit_path, "nfs-mount", url.text(), mount.target};
-    oneshot.depends_on = {"export-" + name};
-    oneshot.mount_point = mount.target;
-    oneshot.mount_source = url.text();
     oneshot.capabilities = std::vector<std::string>{"sys_admin"};
     return oneshot;
 }
