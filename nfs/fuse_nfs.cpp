@@ -221,14 +221,20 @@ void do_lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
     });
 }
 
+// The kernel lets go of `lookups` references; what the server process keeps of a node goes
+// with its last one.
+void forget_node(FuseNfs& fs, fuse_ino_t node, uint64_t lookups) {
+    fs.nodes_.forget(node, lookups);
+    if (!fs.nodes_.handle(node)) fs.unstable_.erase(node);
+}
+
 void do_forget(fuse_req_t req, fuse_ino_t node, uint64_t lookups) {
-    self(req).nodes_.forget(node, lookups);
-    self(req).unstable_.erase(node);
+    forget_node(self(req), node, lookups);
     fuse_reply_none(req);
 }
 
 void do_forget_multi(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
-    for (size_t k = 0; k < count; ++k) self(req).nodes_.forget(forgets[k].ino, forgets[k].nlookup);
+    for (size_t k = 0; k < count; ++k) forget_node(self(req), forgets[k].ino, forgets[k].nlookup);
     fuse_reply_none(req);
 }
 
