@@ -3,9 +3,11 @@
 #include <fuse_lowlevel.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -619,9 +621,30 @@ int serve(fuse_session* session, rpc_context* rpc) {
     return result;
 }
 
+// SIGTERM, SIGINT, SIGHUP: end the session (what libfuse's own handler does), or, before there
+// is one (still connecting), exit at once: there is nothing to take down yet. Installed first
+// thing, so that a stop that comes while the server starts is never a death by signal.
+fuse_session* stoppable_session = nullptr;
+
+void on_stop_signal(int) {
+    if (stoppable_session)
+        fuse_session_exit(stoppable_session);
+    else
+        _exit(0);
+}
+
+void handle_stop_signals() {
+    struct sigaction action;
+    std::memset(&action, 0, sizeof action);
+    action.sa_handler = on_stop_signal;  // no SA_RESTART: poll returns EINTR and the loop ends
+    sigemptyset(&action.sa_mask);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaction(sig, &action, nullptr);
+}
+
 }  // namespace
 
 int serve_fuse_nfs(const NfsUrl& url, int fuse_fd) {
+    handle_stop_signals();
     NfsSession session;
     std::string error = session.connect(url, 10000);
     std::string root;
@@ -642,9 +665,8 @@ int serve_fuse_nfs(const NfsUrl& url, int fuse_fd) {
     // rqinit mounted already: libfuse takes the connection from /dev/fd/N instead of mounting.
     std::string device = "/dev/fd/" + std::to_string(fuse_fd);
     int result = 1;
-    if (fuse_set_signal_handlers(fuse) != 0) {
-        spdlog::error("cannot set the FUSE session's signal handlers");
-    } else if (fuse_session_mount(fuse, device.c_str()) != 0) {
+    stoppable_session = fuse;
+    if (fuse_session_mount(fuse, device.c_str()) != 0) {
         spdlog::error("cannot take the FUSE connection from {}", device);
     } else {
         spdlog::info("serving {} (largest transfer {} bytes)", url.text(),
@@ -652,7 +674,7 @@ int serve_fuse_nfs(const NfsUrl& url, int fuse_fd) {
         result = serve(fuse, session.rpc());
         fuse_session_unmount(fuse);
     }
-    fuse_remove_signal_handlers(fuse);
+    stoppable_session = nullptr;
     fuse_session_destroy(fuse);
     return result;
 }
