@@ -139,8 +139,8 @@ def test_clients_recover_from_a_server_restart_and_keep_every_fsynced_write(clus
     before = status_row("c1", "mount-home")
     as_user("mkdir", "-p", "/home/rasqberry/sync")
     on("c1", "sh", "-c", f"cat > /tmp/writer.py << 'EOF'\n{WRITER}\nEOF")
-    writer = run(["docker", "exec", "-d", "-u", "rasqberry", container_id("c1"), "python3",
-                  "/tmp/writer.py", "/tmp/synced.log", "/tmp/stop-writer"])
+    run(["docker", "exec", "-d", "-u", "rasqberry", container_id("c1"), "python3",
+         "/tmp/writer.py", "/tmp/synced.log", "/tmp/stop-writer"])
     wait_until("the writer's first synced files",
                lambda: len(on("c1", "cat", "/tmp/synced.log").stdout.splitlines()) >= 5, timeout=30)
     compose("restart", "-t", "10", "nfs", timeout=120)
@@ -149,7 +149,9 @@ def test_clients_recover_from_a_server_restart_and_keep_every_fsynced_write(clus
                lambda: len(on("c1", "cat", "/tmp/synced.log").stdout.splitlines())
                >= logged_at_restart + 5, timeout=90)
     on("c1", "touch", "/tmp/stop-writer")
-    time.sleep(1)
+    wait_until("the writer to finish its last file and exit",
+               lambda: on("c1", "pgrep", "-f", "writer.py", check=False).returncode == 1,
+               timeout=30)
     log = on("c1", "cat", "/tmp/synced.log").stdout.splitlines()
     # Every file whose fsync returned, read on the server's volume and through c1's own mount.
     server = on("nfs", "sh", "-c", "cd /home/rasqberry/sync && sha256sum *").stdout
@@ -163,7 +165,6 @@ def test_clients_recover_from_a_server_restart_and_keep_every_fsynced_write(clus
     # Recovered in place: the same FUSE server process, never restarted.
     after = status_row("c1", "mount-home")
     assert (after[1], after[2], after[3]) == (before[1], "ready", before[3])
-    del writer
 
 
 def logs_of(service, since):
