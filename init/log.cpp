@@ -5,10 +5,10 @@
 
 namespace rqinit {
 
-bool setup_logging(const std::string& level_name) {
+bool setup_logging(const std::string& level_name, const std::string& program) {
     // Single-threaded sink: rqinit has one thread, and the _mt mutex would buy nothing.
-    auto logger = spdlog::stderr_logger_st("rqinit");
-    logger->set_pattern("rqinit: %l: %v");
+    auto logger = spdlog::stderr_logger_st(program);
+    logger->set_pattern(program + ": %l: %v");
     spdlog::set_default_logger(logger);
     spdlog::level::level_enum level = spdlog::level::from_str(level_name);
     // from_str answers "off" for any name it does not know; only "off" itself may mean off.

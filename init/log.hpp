@@ -7,7 +7,8 @@
 
 namespace rqinit {
 
-// Returns false (and leaves the level at info) for a name spdlog does not know.
-bool setup_logging(const std::string& level_name);
+// Returns false (and leaves the level at info) for a name spdlog does not know. program names
+// the lines ("rqinit-nfs: warn: ..."), so that a service's log says which program spoke.
+bool setup_logging(const std::string& level_name, const std::string& program = "rqinit");
 
 }  // namespace rqinit

@@ -20,7 +20,6 @@
 #include "init/supervisor.hpp"
 #include "nfs/kernel_mount.hpp"
 #include "nfs/mount_services.hpp"
-#include "nfs/nfs_commands.hpp"
 #include "roles/role_registry.hpp"
 #include "secrets/file_install.hpp"
 
@@ -96,12 +95,13 @@ int add_environment_mounts(Plan& plan) {
     return errors.empty() ? 0 : print_errors(errors);
 }
 
-// What serves and probes the mounts is this very binary.
+// What serves and probes the mounts is rqinit-nfs, installed beside this binary.
 MountEnvironment mount_environment() {
     MountEnvironment environment;
     char path[4096];
     ssize_t length = readlink("/proc/self/exe", path, sizeof path - 1);
-    environment.rqinit_path = length > 0 ? std::string(path, length) : "/usr/local/sbin/rqinit";
+    std::string self = length > 0 ? std::string(path, length) : "/usr/sbin/rqinit";
+    environment.nfs_helper_path = self.substr(0, self.rfind('/') + 1) + "rqinit-nfs";
     std::ifstream filesystems("/proc/filesystems");
     std::stringstream text;
     text << filesystems.rdbuf();
@@ -266,18 +266,6 @@ int rqinit_main(int argc, char** argv) {
     auto* status = app.add_subcommand("status", "show the services of a running rqinit");
     auto* health =
         app.add_subcommand("health", "exit 0 if healthy, 1 if not (for Docker HEALTHCHECK)");
-    // Run by the mount services rqinit makes for `mounts` (nfs/nfs_commands.hpp).
-    std::string url, target;
-    auto* nfs_probe = app.add_subcommand("nfs-probe", "exit 0 once the NFS export can be mounted");
-    nfs_probe->add_option("url", url, "nfs://SERVER/EXPORT")->required();
-    auto* nfs_fuse = app.add_subcommand("nfs-fuse", "serve the FUSE mount on fd 3 from the export");
-    nfs_fuse->add_option("url", url, "nfs://SERVER/EXPORT")->required();
-    auto* nfs_mount = app.add_subcommand("nfs-mount", "mount the export with the kernel's client");
-    nfs_mount->add_option("url", url, "nfs://SERVER/EXPORT")->required();
-    nfs_mount->add_option("target", target, "the mount point")->required();
-    auto* mount_check =
-        app.add_subcommand("mount-check", "exit 0 if TARGET is mounted and answers");
-    mount_check->add_option("target", target, "the mount point")->required();
     app.require_subcommand(0, 1);
     try {
         app.parse(argc, argv);
@@ -300,10 +288,6 @@ int rqinit_main(int argc, char** argv) {
     if (*check) return check_config(options);
     if (*status) return ask(options, "status");
     if (*health) return ask(options, "health");
-    if (*nfs_probe) return nfs_probe_command(url);
-    if (*nfs_fuse) return nfs_fuse_command(url);
-    if (*nfs_mount) return nfs_mount_command(url, target);
-    if (*mount_check) return mount_check_command(target);
     if (options.command.empty() && options.role.empty() && !options.config_given &&
         access(options.config.c_str(), F_OK) != 0) {
         spdlog::error("nothing to run: give --role ROLE, a command after --, or services in {}",

@@ -11,8 +11,8 @@ std::string probe_text(const Probe& probe) {
         case Probe::Kind::unix_socket:
             return "unix " + probe.address;
         case Probe::Kind::command: {
-            // The whole command when it is short: "rqinit nfs-probe nfs://nfs/shared" says
-            // what is awaited, where "rqinit" alone would not.
+            // The whole command when it is short: "rqinit-nfs probe nfs://nfs/shared" says
+            // what is awaited, where "rqinit-nfs" alone would not.
             std::string text = "command";
             for (const auto& word : probe.argv) text += " " + word;
             return text.size() <= 100 ? text : "command " + probe.argv[0] + " ...";

@@ -1,4 +1,4 @@
-// `rqinit nfs-fuse URL`: a FUSE file system over one NFSv3 export, served by libnfs.
+// `rqinit-nfs fuse URL`: a FUSE file system over one NFSv3 export, served by libnfs.
 //
 // rqinit (PID 1) has mounted the FUSE device and passes it as fd 3, so this process needs no
 // capability at all. Each kernel request becomes one NFSv3 call, sent asynchronously with the

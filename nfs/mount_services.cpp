@@ -28,7 +28,7 @@ ServiceSpec wait_for_export(const MountSpec& mount, const NfsUrl& url, const std
     wait.origin = mount.origin;
     wait.needs_mounts = false;
     wait.ready.kind = Probe::Kind::command;
-    wait.ready.argv = {environment.rqinit_path, "nfs-probe", url.text()};
+    wait.ready.argv = {environment.nfs_helper_path, "probe", url.text()};
     wait.ready.interval = 0.5;
     wait.start_timeout = mount.timeout;
     return wait;
@@ -49,11 +49,11 @@ ServiceSpec mount_service(const MountSpec& mount, const NfsUrl& url, const std::
 ServiceSpec fuse_server(const MountSpec& mount, const NfsUrl& url, const std::string& name,
                         const MountEnvironment& environment) {
     ServiceSpec server = mount_service(mount, url, name);
-    server.command = {environment.rqinit_path, "nfs-fuse", url.text()};
+    server.command = {environment.nfs_helper_path, "fuse", url.text()};
     server.fuse_device = true;
     server.capabilities = std::vector<std::string>{};  // it needs none: rqinit mounted for it
     server.ready.kind = Probe::Kind::command;
-    server.ready.argv = {environment.rqinit_path, "mount-check", mount.target};
+    server.ready.argv = {environment.nfs_helper_path, "check", mount.target};
     server.health = server.ready;
     server.health.interval = 10;
     // A crash is a restart with a fresh mount; a server that keeps crashing stops the node.
@@ -67,7 +67,7 @@ ServiceSpec kernel_mount(const MountSpec& mount, const NfsUrl& url, const std::s
     ServiceSpec oneshot = mount_service(mount, url, name);
     oneshot.oneshot = true;
     oneshot.restart = RestartPolicy::never;
-    oneshot.command = {environment.rqinit_path, "nfs-mount", url.text(), mount.target};
+    oneshot.command = {environment.nfs_helper_path, "mount", url.text(), mount.target};
     oneshot.capabilities = std::vector<std::string>{"sys_admin"};
     return oneshot;
 }

@@ -1,7 +1,7 @@
 // Turns a plan's mounts into services that the supervisor already knows how to run:
-//   export-NAME  a wait: `rqinit nfs-probe URL` until the server answers a mount of the export
-//   mount-NAME   the FUSE server (`rqinit nfs-fuse URL`, rqinit mounts /dev/fuse for it), or a
-//                oneshot `rqinit nfs-mount URL TARGET` that asks the kernel's client
+//   export-NAME  a wait: `rqinit-nfs probe URL` until the server answers a mount of the export
+//   mount-NAME   the FUSE server (`rqinit-nfs fuse URL`, rqinit mounts /dev/fuse for it), or a
+//                oneshot `rqinit-nfs mount URL TARGET` that asks the kernel's client
 // and makes every service that needs the mounts depend on them. NAME comes from the target:
 // /shared -> shared, /data/in -> data-in.
 #pragma once
@@ -15,7 +15,7 @@
 namespace rqinit {
 
 struct MountEnvironment {
-    std::string rqinit_path;      // this binary, which serves and probes the mounts
+    std::string nfs_helper_path;  // rqinit-nfs, which probes, serves and mounts the exports
     bool kernel_has_nfs = false;  // /proc/filesystems lists nfs: `auto` means the kernel
 };
 

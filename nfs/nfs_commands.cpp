@@ -52,11 +52,12 @@ int nfs_fuse_command(const std::string& text) {
     if (!url) return 2;
     struct stat st;
     if (fstat(3, &st) != 0) {
-        std::cout << "nfs-fuse: no FUSE connection on fd 3 (rqinit passes it to mount services)\n";
+        std::cout
+            << "rqinit-nfs fuse: no FUSE connection on fd 3 (rqinit passes it to mount services)\n";
         return 2;
     }
-    // rqinit's main blocks every signal for its signalfd before it knows which command it
-    // runs; the FUSE server takes SIGTERM with libfuse's handler, so it must see it.
+    // The FUSE server takes SIGTERM with its own handler, so it must see it, whatever mask
+    // the program that started it left blocked.
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);

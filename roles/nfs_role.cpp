@@ -26,7 +26,7 @@ ServiceSpec ganesha() {
     spec.needs_mounts = false;
     spec.depends_on = {"rpcbind"};
     spec.ready.kind = Probe::Kind::command;
-    spec.ready.argv = {"/usr/sbin/rqinit", "nfs-probe", "nfs://localhost/shared"};
+    spec.ready.argv = {"/usr/sbin/rqinit-nfs", "probe", "nfs://localhost/shared"};
     spec.ready.interval = 0.2;
     spec.stop_timeout = 8;
     return with_health(spec);

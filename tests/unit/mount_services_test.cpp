@@ -43,7 +43,7 @@ Plan node_plan() {
 
 TEST_CASE("mount services: FUSE where the kernel has no NFS client") {
     Plan plan = node_plan();
-    auto errors = add_mount_services(plan, {"/usr/sbin/rqinit", false});
+    auto errors = add_mount_services(plan, {"/usr/sbin/rqinit-nfs", false});
     REQUIRE(errors.empty());
     const ServiceSpec* wait = named(plan, "export-shared");
     const ServiceSpec* mount = named(plan, "mount-shared");
@@ -51,9 +51,9 @@ TEST_CASE("mount services: FUSE where the kernel has no NFS client") {
     REQUIRE(mount);
     CHECK(wait->command.empty());
     CHECK(wait->ready.argv ==
-          std::vector<std::string>{"/usr/sbin/rqinit", "nfs-probe", "nfs://nfs/shared"});
+          std::vector<std::string>{"/usr/sbin/rqinit-nfs", "probe", "nfs://nfs/shared"});
     CHECK(mount->command ==
-          std::vector<std::string>{"/usr/sbin/rqinit", "nfs-fuse", "nfs://nfs/shared"});
+          std::vector<std::string>{"/usr/sbin/rqinit-nfs", "fuse", "nfs://nfs/shared"});
     CHECK(mount->fuse_device);
     CHECK(mount->mount_point == "/shared");
     CHECK(mount->capabilities == std::vector<std::string>{});  // the server needs none
@@ -67,14 +67,14 @@ TEST_CASE("mount services: FUSE where the kernel has no NFS client") {
 
 TEST_CASE("mount services: the kernel's client where /proc/filesystems lists nfs") {
     Plan plan = node_plan();
-    REQUIRE(add_mount_services(plan, {"/usr/sbin/rqinit", true}).empty());
+    REQUIRE(add_mount_services(plan, {"/usr/sbin/rqinit-nfs", true}).empty());
     const ServiceSpec* mount = named(plan, "mount-home");
     REQUIRE(mount);
     CHECK(mount->oneshot);
     CHECK(!mount->fuse_device);
     CHECK(mount->mount_point == "/home");
     CHECK(mount->command ==
-          std::vector<std::string>{"/usr/sbin/rqinit", "nfs-mount", "nfs://nfs/home", "/home"});
+          std::vector<std::string>{"/usr/sbin/rqinit-nfs", "mount", "nfs://nfs/home", "/home"});
     CHECK(mount->capabilities == std::vector<std::string>{"sys_admin"});
 }
 
