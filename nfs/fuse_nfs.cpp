@@ -424,16 +424,50 @@ void do_access(fuse_req_t req, fuse_ino_t node, int mask) {
     check_access(req, node, wanted, [](fuse_req_t r) { fuse_reply_err(r, 0); });
 }
 
+// A READ3 reply may hold fewer bytes than asked without being at the end of the file (the
+// server's choice), but FUSE takes a short reply for the end of the file and fills the rest of
+// the page with zeros: a program run from NFS then executed zeros (a segfault at address 0,
+// seen with MPI ranks on the second host). So a short reply is followed by a READ of the rest,
+// until the count is met or the server says eof.
+struct PendingRead {
+    fuse_req_t req;
+    std::string handle;
+    uint64_t offset;
+    size_t wanted;
+    std::string data;
+};
+
+void read_rest(FuseNfs& fs, std::shared_ptr<PendingRead> read) {
+    READ3args args{fh3(read->handle), read->offset + read->data.size(),
+                   static_cast<count3>(read->wanted - read->data.size())};
+    fs.send(read->req, rpc_nfs3_read_async, args, [&fs, read](void* data) {
+        auto* res = static_cast<READ3res*>(data);
+        if (res->status != NFS3_OK) return reply_status(read->req, res->status);
+        const READ3resok& ok = res->READ3res_u.resok;
+        size_t got = std::min<size_t>(ok.count, ok.data.data_len);
+        read->data.append(ok.data.data_val, got);
+        if (ok.eof || got == 0 || read->data.size() >= read->wanted)
+            return void(fuse_reply_buf(read->req, read->data.data(), read->data.size()));
+        read_rest(fs, read);
+    });
+}
+
 void do_read(fuse_req_t req, fuse_ino_t node, size_t size, off_t offset, fuse_file_info*) {
     FuseNfs& fs = self(req);
     const std::string* handle = fs.handle_or_reply(req, node);
     if (!handle) return;
     READ3args args{fh3(*handle), static_cast<uint64_t>(offset), static_cast<count3>(size)};
-    fs.send(req, rpc_nfs3_read_async, args, [req](void* data) {
+    fs.send(req, rpc_nfs3_read_async, args, [req, &fs, handle = *handle, offset, size](void* data) {
         auto* res = static_cast<READ3res*>(data);
         if (res->status != NFS3_OK) return reply_status(req, res->status);
         const READ3resok& ok = res->READ3res_u.resok;
-        fuse_reply_buf(req, ok.data.data_val, std::min<size_t>(ok.count, ok.data.data_len));
+        size_t got = std::min<size_t>(ok.count, ok.data.data_len);
+        if (ok.eof || got == 0 || got >= size)
+            return void(fuse_reply_buf(req, ok.data.data_val, got));
+        auto read = std::make_shared<PendingRead>(
+            PendingRead{req, handle, static_cast<uint64_t>(offset), size, {}});
+        read->data.assign(ok.data.data_val, got);
+        read_rest(fs, read);
     });
 }
 
