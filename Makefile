@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: packages mutate all build debug release test test-debug test-release test-cluster bench bench-cluster bench-nfs clean up down wipe add-q1 demo image
+.PHONY: packages mutate all build debug release test test-debug test-release test-cluster test-swarm deploy undeploy bench bench-cluster bench-nfs clean up down wipe add-q1 demo image
 
 all: build
 build: release
@@ -22,8 +22,9 @@ debug: packages
 
 # Everything CI runs: unit and init tests under the sanitizers, the init tests again against the
 # static binary that the image ships (none of it needs Docker), then the real cluster under
-# Compose (stack/cluster installs and starts Docker if it is missing).
-test: test-debug test-release test-cluster
+# Compose (stack/cluster installs and starts Docker if it is missing), then on two hosts in a
+# swarm (two Docker engines of the test's own).
+test: test-debug test-release test-cluster test-swarm
 
 test-debug: debug
 	@echo "== stage: unit and init tests (debug build)"
@@ -37,6 +38,10 @@ test-release: release
 test-cluster: release
 	@echo "== stage: cluster tests (Docker, the image, Compose $${COMPOSE:-auto})"
 	@time RQINIT_COMPOSE=$${COMPOSE:-auto} ctest --preset release -L cluster
+
+test-swarm: release
+	@echo "== stage: swarm tests (two Docker engines, the stack on both)"
+	@time ctest --preset release -L swarm
 
 bench: release
 	@echo "== stage: benchmarks: rqinit against tini and dumb-init"
@@ -74,3 +79,9 @@ demo:
 	bash stack/cluster demo
 image:
 	bash images/build
+
+# The cluster on two hosts with Docker Swarm, run on the manager (stack/swarm does the work).
+deploy:
+	bash stack/swarm deploy
+undeploy:
+	bash stack/swarm undeploy

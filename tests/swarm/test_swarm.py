@@ -1,0 +1,128 @@
+"""Phase 3 as its users see it: sinfo, placement, MPI and files across the two hosts, a quantum
+job on q2, accounting, secrets, and a second deploy that changes nothing.
+
+Tests run in file order on one deployment (the deployed fixture); each says what a user checks.
+"""
+import json
+import re
+import secrets
+
+from conftest import REPO, STACK, as_user, docker, on, run, sinfo_rows, swarm, task, wait_until
+
+PHASE3_SINFO = [("normal", "up", "4", "idle", "c[1-4]"), ("quantum*", "up", "2", "idle", "q[1-2]")]
+SECOND_HOST_SERVICES = {"c3", "c4", "q2"}
+ALL_SERVICES = {"mysql", "slurmdbd", "slurmctld", "nfs", "c1", "c2", "c3", "c4", "q1", "q2", "login"}
+
+# Each rank adds rank + 1: with one rank on each of c1..c4 every rank gets 1+2+3+4 = 10.
+ALLREDUCE_C = r"""
+#include <mpi.h>
+#include <stdio.h>
+int main(int argc, char **argv) {
+    MPI_Init(&argc, &argv);
+    int rank = 0, size = 0, length = 0, mine, sum = 0;
+    char host[MPI_MAX_PROCESSOR_NAME];
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Get_processor_name(host, &length);
+    mine = rank + 1;
+    MPI_Allreduce(&mine, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    printf("rank %d of %d on %s: sum %d\n", rank, size, host, sum);
+    MPI_Finalize();
+    return 0;
+}
+"""
+
+
+def placement():
+    out = docker("rasqberry", "stack", "ps", STACK, "--filter", "desired-state=running",
+                 "--format", "{{.Name}} {{.Node}}").stdout
+    return {line.split()[0].split(".")[0].removeprefix(f"{STACK}_"): line.split()[1]
+            for line in out.splitlines()}
+
+
+def service_versions():
+    names = [f"{STACK}_{s}" for s in sorted(ALL_SERVICES)]
+    out = docker("rasqberry", "service", "inspect", "-f", "{{.Spec.Name}} {{.Version.Index}}",
+                 *names).stdout
+    return dict(line.split() for line in out.splitlines())
+
+
+def test_deploy_ends_with_the_phase_3_sinfo(deployed):
+    assert "normal       up   infinite      4   idle c[1-4]" in deployed.stdout
+    assert sinfo_rows() == sorted(PHASE3_SINFO)
+
+
+def test_c3_c4_and_q2_run_on_the_second_host_and_the_rest_on_the_first(deployed):
+    where = placement()
+    assert set(where) == ALL_SERVICES, where
+    for service, host in where.items():
+        assert host == ("rasqberry2" if service in SECOND_HOST_SERVICES else "rasqberry"), where
+
+
+def test_an_mpi_program_compiled_on_login_spans_both_hosts(deployed):
+    work = "/home/rasqberry/swarm-test"
+    as_user("sh", "-c", 'mkdir -p "$1" && printf "%s" "$2" > "$1/allreduce.c"', "sh", work,
+            ALLREDUCE_C)
+    as_user("mpicc", "-O2", "-o", f"{work}/allreduce", f"{work}/allreduce.c")
+    out = as_user("srun", "-N", "4", "--ntasks-per-node=1", "-p", "normal", "--mpi=pmix", "-D",
+                  work, f"{work}/allreduce", timeout=180).stdout
+    ranks = re.findall(r"rank (\d) of 4 on (c\d): sum (\d+)", out)
+    assert sorted(host for _, host, _ in ranks) == ["c1", "c2", "c3", "c4"], out
+    assert [total for _, _, total in ranks] == ["10"] * 4, out
+
+
+def test_a_quantum_job_runs_on_q2(deployed):
+    job = as_user("sbatch", "--parsable", "-p", "quantum", "--gres=qpu:1", "-w", "q2", "--wait",
+                  "-o", "/home/rasqberry/swarm-test/q2-%j.out", "--wrap",
+                  "echo quantum job on $(hostname) as $(id -un)", timeout=180).stdout.strip()
+    out = as_user("cat", f"/home/rasqberry/swarm-test/q2-{job}.out").stdout
+    assert out.strip() == "quantum job on q2 as rasqberry"
+
+
+def test_a_file_a_job_writes_under_shared_on_c3_is_read_on_c1(deployed):
+    name, token = f"/shared/from-c3-{secrets.token_hex(4)}", secrets.token_hex(16)
+    as_user("srun", "-w", "c3", "-p", "normal", "sh", "-c", f"echo {token} > {name}")
+    out = as_user("srun", "-w", "c1", "-p", "normal", "cat", name).stdout
+    assert out.strip() == token
+
+
+def test_sacct_lists_every_job(deployed):
+    """The jobs above, by where they ran: MPI on c[1-4], the batch job on q2, the file on c3
+    and c1; accounted through slurmdbd and MariaDB on the first host."""
+    wanted = {("c[1-4]", "COMPLETED"), ("q2", "COMPLETED"), ("c3", "COMPLETED"),
+              ("c1", "COMPLETED")}
+
+    def accounted():
+        out = as_user("sacct", "-X", "-n", "-P", "-o", "User,NodeList,State").stdout
+        rows = {tuple(line.split("|")) for line in out.splitlines() if line}
+        return wanted <= {(nodes, state) for user, nodes, state in rows
+                          if user == "rasqberry"} and rows
+    wait_until("sacct to list the jobs of the tests above", accounted, timeout=60)
+
+
+def test_secrets_are_installed_owned_and_private_on_both_hosts(deployed):
+    for service in ["c1", "c3", "q2", "slurmctld"]:
+        assert on(service, "stat", "-c", "%U:%G %a %s", "/etc/munge/munge.key").stdout.split() == \
+            ["munge:munge", "400", "1024"], service
+    assert on("slurmdbd", "stat", "-c", "%U:%G %a", "/etc/slurm/slurmdbd.conf").stdout.split() == \
+        ["slurm:slurm", "600"]
+    password = (REPO / ".secrets" / "db_password").read_text().strip()
+    key_hex = (REPO / ".secrets" / "munge.key").read_bytes()[:16].hex()
+    for service in ["mysql", "slurmdbd", "c3"]:
+        host, container = task(service)
+        seen = docker(host, "inspect", container).stdout + \
+            docker("rasqberry", "service", "inspect", f"{STACK}_{service}").stdout + \
+            on(service, "cat", "/proc/1/environ").stdout + \
+            docker("rasqberry", "service", "logs", "--raw", f"{STACK}_{service}").stdout
+        assert password not in seen, f"the database password shows in {service}"
+        assert key_hex not in seen, f"the munge key shows in {service}"
+
+
+def test_a_second_deploy_changes_nothing(deployed):
+    before = service_versions()
+    tasks_before = placement()
+    swarm("deploy")
+    assert service_versions() == before
+    assert placement() == tasks_before
+    assert json.loads(docker("rasqberry", "node", "inspect", "rasqberry2").stdout)[0] \
+        ["Spec"]["Labels"]["rasqberry.host"] == "second"
