@@ -175,10 +175,26 @@ def stop_engine(host, name=""):
     except (ValueError, ProcessLookupError):
         return
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+    while time.monotonic() < deadline and alive(pid):
         time.sleep(0.2)
-    if Path(f"/proc/{pid}").exists():
+    if alive(pid):
         os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid):
+    """Running, not a zombie: the test process that started an engine is its parent, and does
+    not reap it until later."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    if state == "Z":
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        return False
+    return True
 
 
 def kill_leftovers(host):
