@@ -23,16 +23,18 @@ ENV = dict(two_hosts.docker_env(), RQINIT_IMAGE=IMAGE)
 
 
 def run(args, timeout=120, check=True, **kwargs):
-    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=ENV, **kwargs)
+    kwargs.setdefault("env", ENV)
+    result = subprocess.run(args, capture_output=True, text=True, timeout=timeout, **kwargs)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(map(str, args))} exited {result.returncode}:\n"
                              f"{result.stdout}\n{result.stderr}")
     return result
 
 
-def swarm(*args, timeout=900, check=True):
-    """stack/swarm, as a user runs it on the manager."""
-    return run(["bash", str(REPO / "stack" / "swarm"), *args], timeout=timeout, check=check)
+def swarm(*args, timeout=900, check=True, env=None):
+    """stack/swarm, as a user runs it on the manager (env: variables to add)."""
+    return run(["bash", str(REPO / "stack" / "swarm"), *args], timeout=timeout, check=check,
+               env=dict(ENV, **(env or {})))
 
 
 def docker(host, *args, **kwargs):

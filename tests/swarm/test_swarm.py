@@ -41,6 +41,13 @@ def placement():
             for line in out.splitlines()}
 
 
+def service_logs(service):
+    """Everything a service's tasks wrote: `docker service logs` hands on their stdout (the
+    daemons) and their stderr (rqinit's own lines) apart."""
+    logs = docker("rasqberry", "service", "logs", "--raw", f"{STACK}_{service}", check=False)
+    return logs.stdout + logs.stderr
+
+
 def specs_and_tasks():
     """Every service's spec, and the id of every running task: what a deploy would change.
     (Not the services' version numbers: `docker stack deploy` writes every service again, the
@@ -135,7 +142,7 @@ def test_secrets_are_installed_owned_and_private_on_both_hosts(deployed):
         seen = docker(host, "inspect", container).stdout + \
             docker("rasqberry", "service", "inspect", f"{STACK}_{service}").stdout + \
             on(service, "cat", "/proc/1/environ").stdout + \
-            docker("rasqberry", "service", "logs", "--raw", f"{STACK}_{service}").stdout
+            service_logs(service)
         assert password not in seen, f"the database password shows in {service}"
         assert key_hex not in seen, f"the munge key shows in {service}"
 
@@ -146,3 +153,21 @@ def test_a_second_deploy_changes_nothing(deployed):
     assert specs_and_tasks() == before
     assert json.loads(docker("rasqberry", "node", "inspect", "rasqberry2").stdout)[0] \
         ["Spec"]["Labels"]["rasqberry.host"] == "second"
+
+
+def test_a_16_byte_munge_key_fails_the_nodes_with_one_line_then_the_right_key_brings_them_back(
+        deployed, tmp_path):
+    short_key = tmp_path / "munge.key"
+    short_key.write_bytes(secrets.token_bytes(16))
+    failed = swarm("deploy", env={"RQINIT_MUNGE_KEY_FILE": str(short_key), "IDLE_TIMEOUT": "45"},
+                   check=False)
+    assert failed.returncode == 1, failed.stderr
+    assert "swarm: failed at 'wait up to 45 s for" in failed.stderr
+    wanted = "munge key: /run/secrets/munge_key has 16 bytes; it needs at least 32"
+
+    def said():
+        return wanted in service_logs("c3")
+    wait_until("c3's service log to say why", said, timeout=60)
+    back = swarm("deploy")
+    assert "quantum*     up   infinite      2   idle q[1-2]" in back.stdout
+    assert sinfo_rows() == sorted(PHASE3_SINFO)
