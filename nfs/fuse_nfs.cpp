@@ -434,10 +434,10 @@ struct PendingRead {
     std::string handle;
     uint64_t offset;
     size_t wanted;
-    std::string data;
+    std::string data;  // what came so far, when the first reply was short
 };
 
-void read_rest(FuseNfs& fs, std::shared_ptr<PendingRead> read) {
+void read_more(FuseNfs& fs, std::shared_ptr<PendingRead> read) {
     READ3args args{fh3(read->handle), read->offset + read->data.size(),
                    static_cast<count3>(read->wanted - read->data.size())};
     fs.send(read->req, rpc_nfs3_read_async, args, [&fs, read](void* data) {
@@ -445,10 +445,13 @@ void read_rest(FuseNfs& fs, std::shared_ptr<PendingRead> read) {
         if (res->status != NFS3_OK) return reply_status(read->req, res->status);
         const READ3resok& ok = res->READ3res_u.resok;
         size_t got = std::min<size_t>(ok.count, ok.data.data_len);
+        bool complete = ok.eof || got == 0 || read->data.size() + got >= read->wanted;
+        // The usual case, one whole reply: handed on from libnfs's buffer, not copied.
+        if (complete && read->data.empty())
+            return void(fuse_reply_buf(read->req, ok.data.data_val, got));
         read->data.append(ok.data.data_val, got);
-        if (ok.eof || got == 0 || read->data.size() >= read->wanted)
-            return void(fuse_reply_buf(read->req, read->data.data(), read->data.size()));
-        read_rest(fs, read);
+        if (complete) return void(fuse_reply_buf(read->req, read->data.data(), read->data.size()));
+        read_more(fs, read);
     });
 }
 
@@ -456,19 +459,8 @@ void do_read(fuse_req_t req, fuse_ino_t node, size_t size, off_t offset, fuse_fi
     FuseNfs& fs = self(req);
     const std::string* handle = fs.handle_or_reply(req, node);
     if (!handle) return;
-    READ3args args{fh3(*handle), static_cast<uint64_t>(offset), static_cast<count3>(size)};
-    fs.send(req, rpc_nfs3_read_async, args, [req, &fs, handle = *handle, offset, size](void* data) {
-        auto* res = static_cast<READ3res*>(data);
-        if (res->status != NFS3_OK) return reply_status(req, res->status);
-        const READ3resok& ok = res->READ3res_u.resok;
-        size_t got = std::min<size_t>(ok.count, ok.data.data_len);
-        if (ok.eof || got == 0 || got >= size)
-            return void(fuse_reply_buf(req, ok.data.data_val, got));
-        auto read = std::make_shared<PendingRead>(
-            PendingRead{req, handle, static_cast<uint64_t>(offset), size, {}});
-        read->data.assign(ok.data.data_val, got);
-        read_rest(fs, read);
-    });
+    read_more(fs, std::make_shared<PendingRead>(
+                      PendingRead{req, *handle, static_cast<uint64_t>(offset), size, {}}));
 }
 
 void do_write(fuse_req_t req, fuse_ino_t node, const char* buffer, size_t size, off_t offset,

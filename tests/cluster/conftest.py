@@ -7,10 +7,14 @@ volumes at the end. Every wait polls with a deadline and says what it waits for.
 import json
 import os
 import subprocess
-import time
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+import user_checks  # noqa: E402
+from user_checks import wait_until  # noqa: E402,F401  (the tests import it from here)
 
 REPO = Path(__file__).resolve().parents[2]
 CLUSTER = REPO / "stack" / "cluster"
@@ -63,21 +67,8 @@ def as_user(*command, timeout=120, check=True):
     return on("login", *command, user="rasqberry", timeout=timeout, check=check)
 
 
-def wait_until(what, predicate, timeout=60, interval=0.5):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
-
-
 def sinfo_rows():
-    """sinfo as a user reads it: (partition, avail, nodes, state, nodelist) per line."""
-    out = as_user("sinfo", "--noheader", "-o", "%P %a %D %t %N").stdout
-    return sorted(tuple(line.split()) for line in out.splitlines() if line.strip())
+    return user_checks.sinfo_rows(as_user)
 
 
 @pytest.fixture(scope="session")

@@ -8,36 +8,11 @@ on c1 and c2.
 import re
 
 from conftest import as_user
-
-# Each rank adds rank + 1; with one rank on each of c1 and c2 every rank must get 1 + 2 = 3.
-ALLREDUCE_C = r"""
-#include <mpi.h>
-#include <stdio.h>
-
-int main(int argc, char **argv) {
-    MPI_Init(&argc, &argv);
-    int rank = 0, size = 0, length = 0;
-    char host[MPI_MAX_PROCESSOR_NAME];
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    MPI_Get_processor_name(host, &length);
-    int mine = rank + 1, sum = 0;
-    MPI_Allreduce(&mine, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    printf("rank %d of %d on %s: sum %d\n", rank, size, host, sum);
-    MPI_Finalize();
-    return 0;
-}
-"""
-
-
-def write_as_user(path, text):
-    """Writes text to path as rasqberry; the text goes as an argument, so nothing is quoted."""
-    as_user("sh", "-c", 'mkdir -p "$(dirname "$1")" && printf "%s" "$2" > "$1"', "sh", path, text)
-
+from user_checks import ALLREDUCE_C, write_as_user
 
 def test_a_user_compiles_an_mpi_program_with_mpicc_and_runs_it_on_c1_and_c2(phase1):
     work = "/home/rasqberry/login-test"
-    write_as_user(f"{work}/allreduce.c", ALLREDUCE_C)
+    write_as_user(as_user, f"{work}/allreduce.c", ALLREDUCE_C)
     as_user("mpicc", "-O2", "-o", f"{work}/allreduce", f"{work}/allreduce.c")
     out = as_user("srun", "-N", "2", "--ntasks-per-node=1", "-p", "normal", "--mpi=pmix",
                   "-D", work, f"{work}/allreduce", timeout=120).stdout

@@ -7,7 +7,6 @@ RQSWARM_REUSE=1 runs on what such a run left.
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,10 @@ import pytest
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "common"))
 import two_hosts  # noqa: E402
+import user_checks  # noqa: E402
+from user_checks import wait_until  # noqa: E402,F401  (the tests import it from here)
 
 IMAGE = os.environ.get("RQINIT_IMAGE", "rqinit/rasqberry:latest")
 STACK = "slurm"
@@ -63,20 +65,8 @@ def as_user(*command, timeout=120, check=True):
     return on("login", *command, user="rasqberry", timeout=timeout, check=check)
 
 
-def wait_until(what, predicate, timeout=60, interval=0.5):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
-
-
 def sinfo_rows():
-    out = as_user("sinfo", "--noheader", "-o", "%P %a %D %t %N").stdout
-    return sorted(tuple(line.split()) for line in out.splitlines() if line.strip())
+    return user_checks.sinfo_rows(as_user)
 
 
 @pytest.fixture(scope="session")

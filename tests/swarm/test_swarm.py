@@ -9,30 +9,11 @@ import secrets
 import warnings
 
 from conftest import REPO, STACK, as_user, docker, on, run, sinfo_rows, swarm, task, wait_until
+from user_checks import ALLREDUCE_C, write_as_user
 
 PHASE3_SINFO = [("normal", "up", "4", "idle", "c[1-4]"), ("quantum*", "up", "2", "idle", "q[1-2]")]
 SECOND_HOST_SERVICES = {"c3", "c4", "q2"}
 ALL_SERVICES = {"mysql", "slurmdbd", "slurmctld", "nfs", "c1", "c2", "c3", "c4", "q1", "q2", "login"}
-
-# Each rank adds rank + 1: with one rank on each of c1..c4 every rank gets 1+2+3+4 = 10.
-ALLREDUCE_C = r"""
-#include <mpi.h>
-#include <stdio.h>
-int main(int argc, char **argv) {
-    MPI_Init(&argc, &argv);
-    int rank = 0, size = 0, length = 0, mine, sum = 0;
-    char host[MPI_MAX_PROCESSOR_NAME];
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    MPI_Get_processor_name(host, &length);
-    mine = rank + 1;
-    MPI_Allreduce(&mine, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    printf("rank %d of %d on %s: sum %d\n", rank, size, host, sum);
-    MPI_Finalize();
-    return 0;
-}
-"""
-
 
 def placement():
     out = docker("rasqberry", "stack", "ps", STACK, "--filter", "desired-state=running",
@@ -81,8 +62,7 @@ def run_allreduce(work):
 
 def test_an_mpi_program_compiled_on_login_spans_both_hosts(deployed):
     work = "/home/rasqberry/swarm-test"
-    as_user("sh", "-c", 'mkdir -p "$1" && printf "%s" "$2" > "$1/allreduce.c"', "sh", work,
-            ALLREDUCE_C)
+    write_as_user(as_user, f"{work}/allreduce.c", ALLREDUCE_C)
     as_user("mpicc", "-O2", "-o", f"{work}/allreduce", f"{work}/allreduce.c")
     out, ranks, errors = run_allreduce(work)
     if len(ranks) != 4:

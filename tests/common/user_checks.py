@@ -1,0 +1,51 @@
+"""What the Compose and the Swarm cluster tests both check as a user would: waits with a deadline,
+sinfo as rows, a file written as the user, and the MPI program a user compiles on login.
+
+Each suite's conftest gives its own `as_user` (a command on login as rasqberry); these take it.
+"""
+import time
+
+
+def wait_until(what, predicate, timeout=60, interval=0.5):
+    """predicate's first true answer, or an AssertionError naming what was awaited."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+
+
+def sinfo_rows(as_user):
+    """sinfo as a user reads it: (partition, avail, nodes, state, nodelist) per line."""
+    out = as_user("sinfo", "--noheader", "-o", "%P %a %D %t %N").stdout
+    return sorted(tuple(line.split()) for line in out.splitlines() if line.strip())
+
+
+def write_as_user(as_user, path, text):
+    """Writes text to path as rasqberry; the text goes as an argument, so nothing is quoted."""
+    as_user("sh", "-c", 'mkdir -p "$(dirname "$1")" && printf "%s" "$2" > "$1"', "sh", path, text)
+
+
+# Each rank adds rank + 1, so with N ranks every rank must get N(N+1)/2: 3 on two nodes, 10 on
+# four. Prints "rank R of N on HOST: sum S".
+ALLREDUCE_C = r"""
+#include <mpi.h>
+#include <stdio.h>
+
+int main(int argc, char **argv) {
+    MPI_Init(&argc, &argv);
+    int rank = 0, size = 0, length = 0;
+    char host[MPI_MAX_PROCESSOR_NAME];
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Get_processor_name(host, &length);
+    int mine = rank + 1, sum = 0;
+    MPI_Allreduce(&mine, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    printf("rank %d of %d on %s: sum %d\n", rank, size, host, sum);
+    MPI_Finalize();
+    return 0;
+}
+"""
