@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: packages mutate all build debug release test test-debug test-release test-cluster test-swarm deploy undeploy bench bench-cluster bench-nfs clean up down wipe add-q1 demo image
+.PHONY: packages mutate all build debug release test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-nfs clean up down wipe add-q1 demo image
 
 all: build
 build: release
@@ -85,3 +85,7 @@ deploy:
 	bash stack/swarm deploy
 undeploy:
 	bash stack/swarm undeploy
+# The stack that runs here: the Swarm stack `slurm` when this engine has it, else the Compose one.
+reconfigure:
+	@if docker stack ls --format '{{.Name}}' 2>/dev/null | grep -qx slurm; then \
+	  bash stack/swarm reconfigure; else bash stack/cluster reconfigure; fi

@@ -20,7 +20,9 @@
 #include "init/supervisor.hpp"
 #include "nfs/kernel_mount.hpp"
 #include "nfs/mount_services.hpp"
+#include "reconfigure/slurm_reconfigure.hpp"
 #include "roles/role_registry.hpp"
+#include "roles/slurm_common.hpp"
 #include "secrets/file_install.hpp"
 
 #ifndef RQINIT_VERSION
@@ -266,6 +268,16 @@ int rqinit_main(int argc, char** argv) {
     auto* status = app.add_subcommand("status", "show the services of a running rqinit");
     auto* health =
         app.add_subcommand("health", "exit 0 if healthy, 1 if not (for Docker HEALTHCHECK)");
+    ReconfigureOptions reconfigure_options;
+    reconfigure_options.from = slurm::kConfigDir;
+    auto* reconfigure_command =
+        app.add_subcommand("reconfigure",
+                           "apply changed Slurm configuration files to this running container "
+                           "(its role: --role or RQINIT_ROLE)");
+    reconfigure_command->add_option("--from", reconfigure_options.from,
+                                    "directory of the new files (default: the stack's configs)");
+    reconfigure_command->add_flag("--restart-slurmd", reconfigure_options.restart_slurmd,
+                                  "c, q: restart slurmd after (for settings read only at start)");
     app.require_subcommand(0, 1);
     try {
         app.parse(argc, argv);
@@ -288,6 +300,11 @@ int rqinit_main(int argc, char** argv) {
     if (*check) return check_config(options);
     if (*status) return ask(options, "status");
     if (*health) return ask(options, "health");
+    if (*reconfigure_command) {
+        reconfigure_options.role = options.role;
+        reconfigure_options.hostname = role_context().hostname;
+        return reconfigure(reconfigure_options);
+    }
     if (options.command.empty() && options.role.empty() && !options.config_given &&
         access(options.config.c_str(), F_OK) != 0) {
         spdlog::error("nothing to run: give --role ROLE, a command after --, or services in {}",

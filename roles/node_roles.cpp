@@ -2,7 +2,13 @@
 // cluster needs no edit of slurm.conf and no restart of the rest. Slurm 22.05 keeps the address a
 // dynamic node first registered with, hence the nodeaddr update after ready, and a stopped node
 // stays listed unless it is deleted, hence the delete after stop.
+//
+// They run configless (slurmd --conf-server): slurmd fetches slurm.conf, gres.conf, cgroup.conf
+// and plugstack.conf from slurmctld, and again at every `scontrol reconfigure`, so a changed
+// configuration reaches every node, on any host, with no file copied to it. The Slurm commands
+// run on a node (hooks, health, job steps) read slurmd's copy in /run/slurm/conf.
 #include "roles/slurm_common.hpp"
+#include "roles/slurm_conf_text.hpp"
 #include "roles/slurm_roles.hpp"
 
 namespace rqinit {
@@ -11,12 +17,16 @@ using namespace slurm;
 
 namespace {
 
-Plan node_plan(const RoleContext& context, const std::string& node_conf) {
+Plan node_plan(const RoleContext& context, const std::string& role, const std::string& node_conf) {
     const std::string& name = context.hostname;
     Plan plan = slurm_base_plan();
+    // No /etc/slurm/slurm.conf here: the commands would read it before slurmd's current copy.
+    std::erase_if(plan.files,
+                  [](const FileInstall& file) { return file.target != munge_key().target; });
     plan.directories.push_back({"/var/spool/slurmd", "root:root", 0755});
 
-    ServiceSpec slurmd = service("slurmd", {"/usr/sbin/slurmd", "-D", "-Z", "--conf", node_conf});
+    ServiceSpec slurmd = service("slurmd", {"/usr/sbin/slurmd", "-D", "-Z", "--conf-server",
+                                            "slurmctld", "--conf", node_conf});
     slurmd.depends_on = {"munged", "slurmctld-up"};
     // Ready when the controller lists the node and it is not DOWN (registered, reachable).
     slurmd.ready.kind = Probe::Kind::command;
@@ -29,18 +39,28 @@ Plan node_plan(const RoleContext& context, const std::string& node_conf) {
     slurmd.ready.interval = 0.2;
     // The controller keeps the address a dynamic node first had; pin the node to its name so
     // every connection asks Docker's DNS, and a container back with a new address is found.
-    slurmd.after_ready = {"/usr/bin/scontrol", "update", "nodename=" + name, "nodeaddr=" + name,
-                          "nodehostname=" + name};
+    // Then the features node-features.conf gives the role (make reconfigure changes them live).
+    // Name and role are arguments ($1, $2), never text of the script.
+    slurmd.after_ready = {"/bin/sh",
+                          "-c",
+                          "scontrol update nodename=\"$1\" nodeaddr=\"$1\" nodehostname=\"$1\" && "
+                          "exec /usr/sbin/rqinit --role=\"$2\" reconfigure",
+                          "node-joined",
+                          name,
+                          role};
     // On a clean stop the node leaves the cluster and registers afresh on its next start.
     slurmd.after_stop = {"/usr/bin/scontrol", "delete", "nodename=" + name};
-    slurmd.hook_timeout = 5;
+    slurmd.hook_timeout = 10;
     // Health asks the local slurmd only (scontrol show slurmd talks to localhost): Docker and
     // Swarm act on health, and a controller outage must not mark every node unhealthy.
     slurmd.health = slurmd.ready;
     slurmd.health.argv = {"/usr/bin/scontrol", "show", "slurmd"};
     slurmd.health.interval = 10;
     slurmd.health_retries = 3;
-    plan.services.push_back(wait_for_slurmctld());
+    // Until slurmd has fetched the configuration, scontrol reads the stack's copy.
+    ServiceSpec wait = wait_for_slurmctld();
+    wait.environment["SLURM_CONF"] = kConfigDir + "/slurm.conf";
+    plan.services.push_back(wait);
     plan.services.push_back(slurmd);
     return plan;
 }
@@ -48,11 +68,11 @@ Plan node_plan(const RoleContext& context, const std::string& node_conf) {
 }  // namespace
 
 Plan classical_node_plan(const RoleContext& context) {
-    return node_plan(context, "Feature=classical");
+    return node_plan(context, "c", "Feature=" + role_feature("c"));
 }
 
 Plan quantum_node_plan(const RoleContext& context) {
-    return node_plan(context, "Feature=qpu Gres=qpu:1");
+    return node_plan(context, "q", "Feature=" + role_feature("q") + " Gres=qpu:1");
 }
 
 }  // namespace rqinit

@@ -6,6 +6,7 @@ volumes at the end. Every wait polls with a deadline and says what it waits for.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +25,21 @@ IMAGE = os.environ.get("RQINIT_IMAGE", "rqinit/rasqberry:latest")
 STORAGE = os.environ.get("RQINIT_STORAGE", "nfs")
 PHASE1 = (["nfs"] if STORAGE == "nfs" else []) + ["mysql", "slurmdbd", "slurmctld", "c1", "c2",
                                                   "login"]
-ENV = dict(os.environ, COMPOSE_PROJECT_NAME=PROJECT, RQINIT_IMAGE=IMAGE)
+# The cluster's Slurm configuration: a copy of stack/etc, so that a test may change it (make
+# reconfigure) and the checkout stays as it is. Copied into place file by file, so that a kept
+# cluster (RQTEST_KEEP=1) sees the same files.
+SLURM_ETC = Path(f"/tmp/{PROJECT}-etc")
+
+
+def reset_slurm_etc():
+    SLURM_ETC.mkdir(mode=0o755, exist_ok=True)
+    for source in (REPO / "stack" / "etc").iterdir():
+        shutil.copyfile(source, SLURM_ETC / source.name)
+
+
+reset_slurm_etc()
+ENV = dict(os.environ, COMPOSE_PROJECT_NAME=PROJECT, RQINIT_IMAGE=IMAGE,
+           RQINIT_SLURM_ETC=str(SLURM_ETC))
 
 
 def run(args, timeout=120, check=True, **kwargs):

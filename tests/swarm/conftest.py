@@ -5,6 +5,7 @@ mode. RQSWARM_KEEP=1 leaves it all up for a look (two_hosts.py down removes it),
 RQSWARM_REUSE=1 runs on what such a run left.
 """
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,19 @@ from user_checks import wait_until  # noqa: E402,F401  (the tests import it from
 
 IMAGE = os.environ.get("RQINIT_IMAGE", "rqinit/rasqberry:latest")
 STACK = "slurm"
-ENV = dict(two_hosts.docker_env(), RQINIT_IMAGE=IMAGE)
+# The stack's Slurm configuration: a copy of stack/etc that a test may change (make
+# reconfigure), leaving the checkout as it is.
+SLURM_ETC = Path("/tmp/rqswarm-etc")
+
+
+def reset_slurm_etc():
+    SLURM_ETC.mkdir(mode=0o755, exist_ok=True)
+    for source in (REPO / "stack" / "etc").iterdir():
+        shutil.copyfile(source, SLURM_ETC / source.name)
+
+
+reset_slurm_etc()
+ENV = dict(two_hosts.docker_env(), RQINIT_IMAGE=IMAGE, RQINIT_SLURM_ETC=str(SLURM_ETC))
 
 
 def run(args, timeout=120, check=True, **kwargs):

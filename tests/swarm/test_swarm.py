@@ -1,5 +1,6 @@
 """Phase 3 as its users see it: sinfo, placement, MPI and files across the two hosts, a quantum
-job on q2, accounting, secrets, and a second deploy that changes nothing.
+job on q2, accounting, secrets, a second deploy that changes nothing; outages the cluster heals
+by itself (the second engine stopped, the link cut, the controller killed); make reconfigure.
 
 Tests run in file order on one deployment (the deployed fixture); each says what a user checks.
 """
@@ -8,7 +9,9 @@ import re
 import secrets
 import warnings
 
-from conftest import REPO, STACK, as_user, docker, on, run, sinfo_rows, swarm, task, wait_until
+import two_hosts
+from conftest import (REPO, SLURM_ETC, STACK, as_user, docker, on, reset_slurm_etc, run, sinfo_rows,
+                      swarm, task, wait_until)
 from user_checks import ALLREDUCE_C, write_as_user
 
 PHASE3_SINFO = [("normal", "up", "4", "idle", "c[1-4]"), ("quantum*", "up", "2", "idle", "q[1-2]")]
@@ -151,3 +154,115 @@ def test_a_16_byte_munge_key_fails_the_nodes_with_one_line_then_the_right_key_br
     back = swarm("deploy")
     assert "quantum*     up   infinite      2   idle q[1-2]" in back.stdout
     assert sinfo_rows() == sorted(PHASE3_SINFO)
+
+
+# --- outages: the cluster heals itself, and a job on the first host runs through them
+
+OUTAGE_NODES = ["c3", "c4", "q2"]
+
+
+def node_states():
+    out = as_user("sinfo", "-h", "-N", "-o", "%N %t").stdout
+    return dict(line.split() for line in out.splitlines() if line.strip())
+
+
+def out_of_service(states):
+    """c3, c4 and q2 gone from sinfo, or not responding ("idle*") or down."""
+    return all(states.get(node) is None or states[node].endswith("*") or
+               states[node].startswith("down") for node in OUTAGE_NODES)
+
+
+def start_job_on_c1(name, seconds=45):
+    out = f"/home/rasqberry/swarm-test/{name}-%j.out"
+    return as_user("sbatch", "--parsable", "-p", "normal", "-w", "c1", "-o", out, "--wrap",
+                   f"sleep {seconds}; echo {name} done on $(hostname)").stdout.strip()
+
+
+def wait_for_job(job, name):
+    def state():
+        out = as_user("sacct", "-X", "-n", "-P", "-j", job, "-o", "State").stdout.split()
+        return out and out[0] not in ("PENDING", "RUNNING") and out[0]
+    assert wait_until(f"job {job} to end", state, timeout=300) == "COMPLETED"
+    assert as_user("cat", f"/home/rasqberry/swarm-test/{name}-{job}.out").stdout.strip() == \
+        f"{name} done on c1"
+
+
+def wait_for_phase3(timeout=300):
+    wait_until("the phase-3 sinfo again", lambda: sinfo_rows() == sorted(PHASE3_SINFO),
+               timeout=timeout)
+
+
+def test_the_second_hosts_engine_stopped_then_started_again(deployed):
+    job = start_job_on_c1("engine")
+    two_hosts.stop_engine(two_hosts.SECOND)  # its containers stop with it
+    try:
+        # A clean stop: rqinit takes each node out of the cluster on its way down.
+        wait_until("c3, c4 and q2 out of service", lambda: out_of_service(node_states()),
+                   timeout=120)
+    finally:
+        two_hosts.restart_engine(two_hosts.SECOND)
+    wait_for_phase3()
+    wait_for_job(job, "engine")
+
+
+def test_a_cut_link_to_the_second_host_then_restored(deployed):
+    job = start_job_on_c1("link")
+    two_hosts.set_link(two_hosts.SECOND, "down")
+    try:
+        seen = wait_until("c3, c4 and q2 not responding", lambda: out_of_service(node_states()) and
+                          node_states(), timeout=120)
+        assert all(seen.get(node, "").endswith("*") or seen.get(node, "").startswith("down")
+                   for node in OUTAGE_NODES), seen
+    finally:
+        two_hosts.set_link(two_hosts.SECOND, "up")
+    wait_for_phase3()
+    wait_for_job(job, "link")
+
+
+def test_the_controller_killed_leaves_the_nodes_running_and_jobs_run_again(deployed):
+    nodes = {service: task(service) for service in ["c1", "c2", "c3", "c4", "q1", "q2", "login"]}
+    host, controller = task("slurmctld")
+    docker(host, "kill", controller)
+    wait_until("a new slurmctld task", lambda: task_or_none("slurmctld") not in (None, (host, controller)),
+               timeout=120)
+    wait_for_phase3()
+    out = as_user("srun", "-N", "4", "-p", "normal", "hostname", timeout=120).stdout.split()
+    assert sorted(out) == ["c1", "c2", "c3", "c4"]
+    # Swarm restarted no node: their health asks their own daemons, never the controller.
+    assert {service: task(service) for service in nodes} == nodes
+
+
+def task_or_none(service):
+    try:
+        return task(service)
+    except AssertionError:
+        return None
+
+
+# --- make reconfigure on Swarm: the stack's configs are immutable; the files go in live
+
+def started_at_everywhere():
+    return {service: docker(task(service)[0], "inspect", "-f", "{{.State.StartedAt}}",
+                            task(service)[1]).stdout.strip() for service in sorted(ALL_SERVICES)}
+
+
+def test_make_reconfigure_reaches_both_hosts_with_no_restart(deployed):
+    before = started_at_everywhere()
+    conf, features = SLURM_ETC / "slurm.conf", SLURM_ETC / "node-features.conf"
+    conf.write_text(conf.read_text().replace(
+        "PartitionName=normal Nodes=classical Default=YES MaxTime=INFINITE",
+        "PartitionName=normal Nodes=classical Default=YES MaxTime=45"))
+    features.write_text(features.read_text().replace("Role=c Features=", "Role=c Features=avx"))
+    try:
+        swarm("reconfigure", timeout=300)
+        for node in ["c1", "c3"]:  # one on each host
+            assert "MaxTime=00:45:00" in on(node, "scontrol", "show", "partition", "normal").stdout
+            shown = on(node, "scontrol", "-o", "show", "node", node).stdout
+            assert "AvailableFeatures=classical,avx " in shown, shown
+        assert "MaxTime=00:45:00" in as_user("scontrol", "show", "partition", "normal").stdout
+        assert as_user("srun", "-p", "normal", "-C", "avx", "-w", "c3", "hostname").stdout.strip() \
+            == "c3"
+        assert started_at_everywhere() == before
+    finally:
+        reset_slurm_etc()
+        swarm("reconfigure", timeout=300)

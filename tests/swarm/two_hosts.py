@@ -165,6 +165,20 @@ def up(image):
     say("two hosts up: rasqberry (manager, 10.200.0.1) and rasqberry2 (10.200.0.2)")
 
 
+def restart_engine(host, down_seconds=0):
+    """The host's engine stopped (its containers with it, as `systemctl stop docker` does),
+    then, after down_seconds, started again with the same data: it rejoins the swarm itself."""
+    stop_engine(host)
+    time.sleep(down_seconds)
+    start_engine(host)
+    wait_for(f"{host}'s dockerd to answer again", lambda: engine_answers(host), 60)
+
+
+def set_link(host, state):
+    """The host's network interface up or down: a cut cable, as the other host sees it."""
+    run(["ip", "-n", netns(host), "link", "set", "rqs-eth0", state])
+
+
 def stop_engine(host, name=""):
     pidfile = RUN / f"{host}{name}.pid"
     if not pidfile.exists():
