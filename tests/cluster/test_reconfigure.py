@@ -103,7 +103,6 @@ def test_a_setting_read_only_at_start_restarts_the_daemons_in_order_and_no_conta
     wait_until("c1 and c2 idle again", lambda: sorted(
         as_user("sinfo", "-h", "-N", "-p", "normal", "-o", "%N %t").stdout.split()) ==
         ["c1", "c2", "idle", "idle"], timeout=120)
-    assert on("slurmctld", "scontrol", "show", "config").stdout.count("MaxNodeCount") == 1
     assert re.search(r"MaxNodeCount\s*=\s*65", on("slurmctld", "scontrol", "show", "config").stdout)
     assert started_at() == before
 
