@@ -21,6 +21,7 @@ is removed at the end (two_hosts.py down). Exit 0 when every figure was measured
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -188,6 +189,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    # A stopped benchmark still removes the swarm and both engines (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     ETC.mkdir(exist_ok=True)
     for source in (REPO / "stack" / "etc").iterdir():
         shutil.copyfile(source, ETC / source.name)
