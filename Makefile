@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: packages mutate all build debug release test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-nfs clean up down wipe add-q1 demo image
+.PHONY: packages mutate all build debug release test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-swarm bench-nfs clean up down wipe add-q1 demo image
 
 all: build
 build: release
@@ -51,6 +51,11 @@ bench: release
 bench-cluster:
 	@echo "== stage: benchmarks: the rqinit cluster against the shell-entrypoint baseline"
 	@time /usr/bin/python3 bench/cluster_bench.py
+
+# Phase 3 on two test engines against Compose on this one (about 15 minutes for 3 runs).
+bench-swarm:
+	@echo "== stage: benchmarks: the Swarm stack on two hosts, Compose as the reference"
+	@time /usr/bin/python3 bench/swarm_bench.py --runs 3
 
 bench-nfs: release
 	@echo "== stage: benchmarks: rqinit's FUSE client against libnfs's own and the local disk"
