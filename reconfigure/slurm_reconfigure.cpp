@@ -50,6 +50,13 @@ std::string read_set(const std::string& directory, FileSet& files) {
     return "";
 }
 
+// The new files, or false after saying which one cannot be read.
+bool read_new_set(const std::string& directory, FileSet& files) {
+    std::string missing = read_set(directory, files);
+    if (!missing.empty()) std::cout << missing << ": cannot read it; nothing changed" << std::endl;
+    return missing.empty();
+}
+
 void install_set(const FileSet& files) {
     for (const auto& [name, contents] : files)
         write_file_atomically(kInstalledDir + "/" + name, contents, 0, 0, 0644);
@@ -131,10 +138,7 @@ int roll_back(const FileSet& previous, const std::string& why) {
 
 int reconfigure_controller(const ReconfigureOptions& options) {
     FileSet wanted, previous;
-    if (auto missing = read_set(options.from, wanted); !missing.empty()) {
-        std::cout << missing << ": cannot read it; nothing changed" << std::endl;
-        return kBadFiles;
-    }
+    if (!read_new_set(options.from, wanted)) return kBadFiles;
     if (auto missing = read_set(kInstalledDir, previous); !missing.empty()) {
         std::cout << missing << ": the installed file is missing; is this the slurmctld container?"
                   << std::endl;
@@ -230,10 +234,7 @@ int reconfigure_node(const ReconfigureOptions& options) {
 // Where the Slurm commands run but no daemon reads slurm.conf: the files, installed.
 int reconfigure_client(const ReconfigureOptions& options) {
     FileSet wanted, previous;
-    if (auto missing = read_set(options.from, wanted); !missing.empty()) {
-        std::cout << missing << ": cannot read it; nothing changed" << std::endl;
-        return kBadFiles;
-    }
+    if (!read_new_set(options.from, wanted)) return kBadFiles;
     read_set(kInstalledDir, previous);
     std::string changed = changed_names(previous, wanted);
     try {

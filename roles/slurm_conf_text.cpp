@@ -54,11 +54,28 @@ const std::set<std::string> kRecordKeys = {"nodename",     "partitionname", "nod
 // restarted if ... any of the following parameters are changed: AuthType, ControlMach,
 // PluginDir, StateSaveLocation, SlurmctldHost, SlurmctldPort, or SlurmdPort." slurm.conf(5)
 // adds the plugin and layout settings below, each noted there as taken only at start.
-const std::set<std::string> kRestartKeys = {
-    "authtype",       "controlmachine", "controladdr", "backupcontroller", "backupaddr",
-    "slurmctldhost",  "slurmctldport",  "slurmdport",  "plugindir",        "statesavelocation",
-    "slurmdspooldir", "cryptotype",     "credtype",    "selecttype",       "selecttypeparameters",
-    "switchtype",     "proctracktype",  "grestypes",   "maxnodecount",     "slurmuser"};
+// Spelled as slurm.conf spells them (for the message), in alphabetical order; compared
+// without case, as Slurm reads keys.
+const std::vector<std::string> kRestartKeys = {"AuthType",
+                                               "BackupAddr",
+                                               "BackupController",
+                                               "ControlAddr",
+                                               "ControlMachine",
+                                               "CredType",
+                                               "CryptoType",
+                                               "GresTypes",
+                                               "MaxNodeCount",
+                                               "PluginDir",
+                                               "ProctrackType",
+                                               "SelectType",
+                                               "SelectTypeParameters",
+                                               "SlurmctldHost",
+                                               "SlurmctldPort",
+                                               "SlurmdPort",
+                                               "SlurmdSpoolDir",
+                                               "SlurmUser",
+                                               "StateSaveLocation",
+                                               "SwitchType"};
 
 }  // namespace
 
@@ -88,36 +105,13 @@ std::vector<std::string> changes_needing_restart(const std::string& old_conf,
     auto after = global_settings(new_conf);
     std::vector<std::string> changed;
     for (const auto& key : kRestartKeys) {
-        auto old_value = before.find(key);
-        auto new_value = after.find(key);
+        auto old_value = before.find(lower(key));
+        auto new_value = after.find(lower(key));
         bool was = old_value != before.end();
         bool is = new_value != after.end();
         if (was != is || (was && lower(old_value->second) != lower(new_value->second)))
             changed.push_back(key);
     }
-    // Spelled as slurm.conf spells them, for the message.
-    static const std::map<std::string, std::string> spelling = {
-        {"authtype", "AuthType"},
-        {"controlmachine", "ControlMachine"},
-        {"controladdr", "ControlAddr"},
-        {"backupcontroller", "BackupController"},
-        {"backupaddr", "BackupAddr"},
-        {"slurmctldhost", "SlurmctldHost"},
-        {"slurmctldport", "SlurmctldPort"},
-        {"slurmdport", "SlurmdPort"},
-        {"plugindir", "PluginDir"},
-        {"statesavelocation", "StateSaveLocation"},
-        {"slurmdspooldir", "SlurmdSpoolDir"},
-        {"cryptotype", "CryptoType"},
-        {"credtype", "CredType"},
-        {"selecttype", "SelectType"},
-        {"selecttypeparameters", "SelectTypeParameters"},
-        {"switchtype", "SwitchType"},
-        {"proctracktype", "ProctrackType"},
-        {"grestypes", "GresTypes"},
-        {"maxnodecount", "MaxNodeCount"},
-        {"slurmuser", "SlurmUser"}};
-    for (auto& key : changed) key = spelling.at(key);
     return changed;
 }
 
