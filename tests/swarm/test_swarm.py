@@ -221,7 +221,7 @@ def test_the_second_hosts_engine_stopped_then_started_again(deployed):
         wait_until("c3, c4 and q2 out of service", lambda: out_of_service(node_states()),
                    timeout=120)
     finally:
-        two_hosts.restart_engine(two_hosts.SECOND)
+        two_hosts.start_engine_again(two_hosts.SECOND)
     wait_until_healed()
     wait_for_job(job, "engine")
 

@@ -165,11 +165,9 @@ def up(image):
     say("two hosts up: rasqberry (manager, 10.200.0.1) and rasqberry2 (10.200.0.2)")
 
 
-def restart_engine(host, down_seconds=0):
-    """The host's engine stopped (its containers with it, as `systemctl stop docker` does),
-    then, after down_seconds, started again with the same data: it rejoins the swarm itself."""
-    stop_engine(host)
-    time.sleep(down_seconds)
+def start_engine_again(host):
+    """The host's engine started again with the same data (after stop_engine, which stops its
+    containers with it, as `systemctl stop docker` does): it rejoins the swarm itself."""
     start_engine(host)
     wait_for(f"{host}'s dockerd to answer again", lambda: engine_answers(host), 60)
 
