@@ -185,7 +185,11 @@ int install_plan_files(const Plan& plan) {
     try {
         for (const auto& directory : plan.directories) install_directory(directory);
         for (const auto& file : plan.files) {
-            install_file(file);
+            if (!install_file(file)) {
+                spdlog::info("no {} ({} does not exist): {} not installed", file.what, file.source,
+                             file.target);
+                continue;
+            }
             spdlog::info("installed {} as {} (owner {}, mode {:04o})", file.what, file.target,
                          file.owner, static_cast<unsigned>(file.mode));
         }

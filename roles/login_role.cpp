@@ -1,5 +1,6 @@
 // login: where users submit jobs. Only munged runs; ready when sinfo answers. Its health is
 // munged's alone: a controller outage must not make the login node look broken to Docker.
+// It holds the QPU names, never the QRMI config: users log in here.
 #include "roles/slurm_common.hpp"
 #include "roles/slurm_roles.hpp"
 
@@ -9,6 +10,7 @@ using namespace slurm;
 
 Plan login_plan(const RoleContext&) {
     Plan plan = slurm_base_plan();
+    plan.files.push_back(qrmi_names());
     ServiceSpec sinfo = wait_for("slurmctld-up", {"/usr/bin/sinfo", "--noheader"}, 300);
     sinfo.depends_on = {"munged"};
     plan.services.push_back(sinfo);

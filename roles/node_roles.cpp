@@ -72,7 +72,9 @@ Plan classical_node_plan(const RoleContext& context) {
 }
 
 Plan quantum_node_plan(const RoleContext& context) {
-    return node_plan(context, "q", "Feature=" + role_feature("q") + " Gres=qpu:1");
+    Plan plan = node_plan(context, "q", "Feature=" + role_feature("q") + " Gres=qpu:1");
+    plan.files.push_back(qrmi_config());  // for the qpu plugin (README, "Quantum jobs")
+    return plan;
 }
 
 }  // namespace rqinit

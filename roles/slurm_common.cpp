@@ -59,6 +59,27 @@ FileInstall database_password_template(const std::string& what, const std::strin
     return file;
 }
 
+FileInstall qrmi_config() {
+    FileInstall config;
+    config.what = "QRMI config";
+    config.source = kSecretDir + "/qrmi_config";
+    config.target = "/etc/slurm/qrmi_config.json";  // plugstack.conf names it
+    config.mode = 0400;
+    config.format = "qrmi-config";
+    config.optional = true;  // without it, --qpu jobs fail on this node, one line each
+    config.fix = "stack/etc/qrmi_config.example.json shows the format";
+    return config;
+}
+
+FileInstall qrmi_names() {
+    FileInstall names = qrmi_config();
+    names.what = "QPU names";
+    names.target = "/etc/slurm/qrmi_config.names";  // beside the config, as the plugin looks
+    names.mode = 0644;
+    names.format = "qrmi-names";
+    return names;
+}
+
 std::vector<FileInstall> slurm_config_files() {
     std::vector<FileInstall> files;
     for (const char* name : {"slurm.conf", "gres.conf", "cgroup.conf", "plugstack.conf"}) {

@@ -26,6 +26,12 @@ FileInstall munge_key();
 FileInstall database_password_template(const std::string& what, const std::string& source,
                                        const std::string& target, const std::string& owner,
                                        mode_t mode, const std::string& syntax);
+// The qpu plugin's QRMI config (the qrmi_config secret: credentials), on q nodes, root's alone:
+// the plugin reads it in slurmstepd, as root, and hands a job only the QPUs it asked for.
+FileInstall qrmi_config();
+// Its QPU names only, world-readable, on the login node: sbatch, srun and salloc refuse an
+// unknown --qpu at once, and no credential is on the node users log in to.
+FileInstall qrmi_names();
 // slurm.conf, gres.conf, cgroup.conf, plugstack.conf from the stack's configs, world-readable.
 std::vector<FileInstall> slurm_config_files();
 std::vector<DirectoryInstall> slurm_directories();

@@ -1,5 +1,7 @@
 #include "secrets/file_install.hpp"
 
+#include "spank/qrmi_config.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -195,6 +197,20 @@ void check_directory_safe(const std::string& what, const std::string& directory)
                            octal(info.st_mode) + "); make it 0755");
 }
 
+// The source's text as it lands in the target, in the file's format.
+std::string formatted(const FileInstall& file, std::string text) {
+    if (file.format.empty()) return text;
+    if (file.format != "qrmi-config" && file.format != "qrmi-names")
+        throw InstallError(file.what + ": unknown format \"" + file.format + "\"");
+    try {
+        auto config = qpu::parse_qrmi_config(text, file.source);
+        return file.format == "qrmi-names" ? qpu::names_file_text(config) : text;
+    } catch (const qpu::ConfigError& error) {
+        throw InstallError(file.what + ": " + error.what() +
+                           (file.fix.empty() ? "" : " (" + file.fix + ")"));
+    }
+}
+
 }  // namespace
 
 void install_directory(const DirectoryInstall& directory, const UserDbPaths& users) {
@@ -211,11 +227,13 @@ void install_directory(const DirectoryInstall& directory, const UserDbPaths& use
                            strerror(errno));
 }
 
-void install_file(const FileInstall& file, const UserDbPaths& users) {
+bool install_file(const FileInstall& file, const UserDbPaths& users) {
+    if (file.optional && access(file.source.c_str(), F_OK) != 0 && errno == ENOENT) return false;
     Credentials owner = resolve_credentials(file.owner, users);
-    std::string contents = substitute(file, read_source(file));
+    std::string contents = formatted(file, substitute(file, read_source(file)));
     check_directory_safe(file.what, parent_of(file.target));
     write_file_atomically(file.target, contents, owner.uid, owner.gid, file.mode);
+    return true;
 }
 
 void write_file_atomically(const std::string& path, const std::string& contents, uid_t uid,

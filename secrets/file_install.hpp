@@ -20,7 +20,8 @@ struct InstallError : std::runtime_error {
 };
 
 void install_directory(const DirectoryInstall& directory, const UserDbPaths& users = {});
-void install_file(const FileInstall& file, const UserDbPaths& users = {});
+// false: an optional file whose source does not exist, not installed.
+bool install_file(const FileInstall& file, const UserDbPaths& users = {});
 
 // Writes contents to path atomically (temporary file, fsync, rename, fsync of the directory)
 // with the given owner and mode from the first byte on.

@@ -44,7 +44,8 @@ std::string read_all(const std::string& path) {
 }
 FileInstall munge_key(const Sandbox& box, const std::string& source) {
     return {"munge key", source, box.dir + "/munge.key", "munge:munge",
-            0400,        32,     "make one with dd",     {}};
+            0400,        32,     "make one with dd",     {},
+            "",          false};
 }
 }  // namespace
 
@@ -131,7 +132,9 @@ struct Templated {
                 0600,
                 0,
                 "",
-                {{"DB_PASSWORD:" + syntax, box.write("db_password", secret)}}};
+                {{"DB_PASSWORD:" + syntax, box.write("db_password", secret)}},
+                "",
+                false};
     }
     std::string install() {
         install_file(file, box.users);
@@ -237,4 +240,59 @@ TEST_CASE("directories are made with their owner and mode") {
     REQUIRE(stat((box.dir + "/run-slurm").c_str(), &info) == 0);
     CHECK(info.st_uid == box.munge_uid);
     CHECK((info.st_mode & 07777) == 0750);
+}
+
+namespace {
+FileInstall qrmi_file(const Sandbox& box, const std::string& source, const std::string& format) {
+    FileInstall file;
+    file.what = "QRMI config";
+    file.source = source;
+    file.target = box.dir + "/qrmi_config.out";
+    file.owner = "root";
+    file.mode = format == "qrmi-names" ? 0644 : 0400;
+    file.format = format;
+    file.optional = true;
+    return file;
+}
+const char* kQrmiConfig =
+    R"({"resources":[{"name":"a","type":"pasqal-cloud","environment":{"K":"secret-v"}},)"
+    R"({"name":"b","type":"iqm-server"}]})";
+}  // namespace
+
+TEST_CASE("qrmi-config: a QRMI config is checked, then copied as it is") {
+    Sandbox box;
+    CHECK(install_file(qrmi_file(box, box.write("qrmi", kQrmiConfig), "qrmi-config"), box.users));
+    CHECK(read_all(box.dir + "/qrmi_config.out") == kQrmiConfig);
+}
+
+TEST_CASE("qrmi-names: only the QPU names land in the target, no credential") {
+    Sandbox box;
+    CHECK(install_file(qrmi_file(box, box.write("qrmi", kQrmiConfig), "qrmi-names"), box.users));
+    CHECK(read_all(box.dir + "/qrmi_config.out") == "a\nb\n");
+}
+
+TEST_CASE("a QRMI config that QRMI would reject is refused in one line, naming the source") {
+    Sandbox box;
+    const std::string source = box.write("qrmi", R"({"resources":[{"name":"a","type":"x"}]})");
+    for (const char* format : {"qrmi-config", "qrmi-names"}) {
+        CAPTURE(format);
+        try {
+            install_file(qrmi_file(box, source, format), box.users);
+            FAIL("installed");
+        } catch (const InstallError& error) {
+            CHECK(std::string(error.what())
+                      .rfind("QRMI config: " + source + ": QPU \"a\" has the unknown type \"x\"",
+                             0) == 0);
+        }
+        CHECK(access((box.dir + "/qrmi_config.out").c_str(), F_OK) != 0);
+    }
+}
+
+TEST_CASE("an optional file whose source does not exist is skipped; a required one is not") {
+    Sandbox box;
+    FileInstall file = qrmi_file(box, box.dir + "/absent", "qrmi-config");
+    CHECK_FALSE(install_file(file, box.users));
+    CHECK(access(file.target.c_str(), F_OK) != 0);
+    file.optional = false;
+    CHECK_THROWS_AS(install_file(file, box.users), InstallError);
 }

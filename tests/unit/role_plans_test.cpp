@@ -75,3 +75,30 @@ TEST_CASE("node roles interpolate the host name as an argument, never into shell
         }
     }
 }
+
+TEST_CASE("the QRMI config reaches q nodes root-only, and the login node its names alone") {
+    auto find = [](const Plan& plan, const std::string& target) -> const FileInstall* {
+        for (const auto& file : plan.files)
+            if (file.target == target) return &file;
+        return nullptr;
+    };
+    const std::string config = "/etc/slurm/qrmi_config.json";
+    const std::string names = "/etc/slurm/qrmi_config.names";
+    auto q = *plan_for_role("q", {"q1"});
+    REQUIRE(find(q, config));
+    CHECK(find(q, config)->source == "/run/secrets/qrmi_config");
+    CHECK(find(q, config)->owner == "root:root");
+    CHECK(find(q, config)->mode == 0400);
+    CHECK(find(q, config)->format == "qrmi-config");
+    auto login = *plan_for_role("login", {"login"});
+    CHECK_FALSE(find(login, config));
+    REQUIRE(find(login, names));
+    CHECK(find(login, names)->mode == 0644);
+    CHECK(find(login, names)->format == "qrmi-names");
+    for (const char* role : {"c", "slurmctld", "slurmdbd", "mysql"}) {
+        CAPTURE(role);
+        auto plan = *plan_for_role(role, {"c1"});
+        CHECK_FALSE(find(plan, config));
+        CHECK_FALSE(find(plan, names));
+    }
+}

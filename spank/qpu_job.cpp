@@ -1,0 +1,127 @@
+#include "spank/qpu_job.hpp"
+
+#include <charconv>
+
+namespace rqinit::qpu {
+namespace {
+
+std::string joined(const std::vector<Acquisition>& acquired, std::string QpuResource::*field) {
+    std::string text;
+    for (const auto& each : acquired) text += (text.empty() ? "" : ",") + each.resource.*field;
+    return text;
+}
+
+// The settings QRMI reads for one QPU, full names: the config's <name>_<KEY> unless the job set
+// it, and the job's own <name>_QRMI_* besides.
+QpuResource effective_settings(const QpuResource& configured, const JobEnvironment& environment) {
+    QpuResource effective{configured.name, configured.type, {}};
+    for (const auto& [key, value] : configured.environment) {
+        const std::string name = configured.name + "_" + key;
+        effective.environment.emplace_back(name, environment.get(name).value_or(value));
+    }
+    for (auto& [name, value] : environment.starting_with(configured.name + "_QRMI_")) {
+        bool known = false;
+        for (const auto& setting : effective.environment) known |= setting.first == name;
+        if (!known) effective.environment.emplace_back(name, value);
+    }
+    return effective;
+}
+
+std::string listed(const std::vector<std::string>& names) {
+    std::string text;
+    for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
+    return text.empty() ? "none" : text;
+}
+
+}  // namespace
+
+std::string rust_log_level(const std::optional<std::string>& srun_debug) {
+    int level = 3;
+    if (srun_debug) {
+        const char* end = srun_debug->data() + srun_debug->size();
+        int parsed = 0;
+        auto [at, error] = std::from_chars(srun_debug->data(), end, parsed);
+        if (error == std::errc() && at == end) level = parsed;
+    }
+    if (level <= 2) return "error";
+    if (level == 3) return "info";
+    if (level == 4) return "debug";
+    return "trace";
+}
+
+std::string timeout_seconds(uint32_t time_limit_minutes) {
+    const uint64_t seconds = uint64_t{time_limit_minutes} * 60;
+    if (time_limit_minutes == kInfiniteTimeLimit || seconds > 0xffffffffu)
+        return std::to_string(0xffffffffu);
+    return std::to_string(seconds);
+}
+
+PreparedJob prepare_qpu_job(const PluginArguments& arguments, const std::vector<std::string>& names,
+                            const JobIdentity& job, JobEnvironment& environment, QrmiAccess& qrmi) {
+    PreparedJob prepared;
+    if (!arguments.error.empty()) {
+        prepared.error = arguments.error;
+        return prepared;
+    }
+    for (const auto& [key, value] : arguments.environment) environment.set(key, value, true);
+    environment.set("QRMI_JOB_UID", std::to_string(job.uid), true);
+    environment.set("QRMI_JOB_ID", std::to_string(job.job_id), true);
+    environment.set("RUST_LOG", rust_log_level(environment.get("SRUN_DEBUG")), false);
+
+    QpuConfig config;
+    try {
+        config = read_qrmi_config(arguments.config_path);
+    } catch (const ConfigError& error) {
+        prepared.error = std::string("QRMI config ") + error.what();
+        return prepared;
+    }
+    if (!qrmi.loaded())
+        prepared.notice =
+            "no QRMI library on this node: no QPU is acquired; the QPU settings "
+            "are in the environment";
+    for (const auto& name : names) {
+        const QpuResource* configured = config.find(name);
+        if (!configured) {
+            prepared.error = "QPU " + name + " is not in " + arguments.config_path +
+                             " on this node (it has: " + listed(config.names()) + ")";
+            return prepared;
+        }
+        for (const auto& [key, value] : configured->environment)
+            environment.set(name + "_" + key, value, false);
+        Acquisition acquisition{*configured, {}};
+        if (qrmi.loaded()) {
+            std::string error;
+            auto token = qrmi.acquire(effective_settings(*configured, environment),
+                                      arguments.config_path, error);
+            if (!token) {
+                prepared.error = "QPU " + name + " could not be acquired: " + error;
+                return prepared;
+            }
+            acquisition.token = *token;
+            environment.set(name + "_QRMI_JOB_ACQUISITION_TOKEN", *token, false);
+        }
+        prepared.acquired.push_back(std::move(acquisition));
+    }
+    const std::string resources = joined(prepared.acquired, &QpuResource::name);
+    const std::string types = joined(prepared.acquired, &QpuResource::type);
+    environment.set("QRMI_JOB_QPU_RESOURCES", resources, true);
+    environment.set("QRMI_JOB_QPU_TYPES", types, true);
+    environment.set("SLURM_JOB_QPU_RESOURCES", resources, true);
+    environment.set("SLURM_JOB_QPU_TYPES", types, true);
+    return prepared;
+}
+
+std::vector<std::string> release_all(PreparedJob& job, const std::string& config_path,
+                                     QrmiAccess& qrmi) {
+    std::vector<std::string> problems;
+    for (auto& acquisition : job.acquired) {
+        if (acquisition.token.empty()) continue;
+        std::string problem = qrmi.release(acquisition.resource, config_path, acquisition.token);
+        if (!problem.empty())
+            problems.push_back("QPU " + acquisition.resource.name + ": release failed: " + problem);
+        acquisition.token.clear();  // once, whatever the outcome
+    }
+    return problems;
+}
+
+}  // namespace rqinit::qpu

@@ -1,0 +1,131 @@
+#include "spank/qrmi_config.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace rqinit::qpu {
+namespace {
+
+// ordered: the environment keeps the file's order (plain json sorts keys).
+using json = nlohmann::ordered_json;
+
+// A name becomes the prefix of environment variables (<name>_<KEY>): it must be one.
+bool is_variable_part(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-' || c == '.';
+    });
+}
+
+std::string join(const std::vector<std::string>& words) {
+    std::string text;
+    for (const auto& word : words) text += (text.empty() ? "" : ", ") + word;
+    return text;
+}
+
+QpuResource parse_resource(const json& entry, size_t index, const std::string& path) {
+    const std::string where = path + ": resources[" + std::to_string(index) + "]";
+    if (!entry.is_object()) throw ConfigError(where + " is not an object");
+    QpuResource resource;
+    if (!entry.contains("name") || !entry["name"].is_string())
+        throw ConfigError(where + " has no \"name\" string");
+    resource.name = entry["name"].get<std::string>();
+    if (!is_variable_part(resource.name))
+        throw ConfigError(where + ": the name \"" + resource.name +
+                          "\" is not usable in a variable name (letters, digits, _ - . only)");
+    const std::string named = path + ": QPU \"" + resource.name + "\"";
+    if (!entry.contains("type") || !entry["type"].is_string())
+        throw ConfigError(named + " has no \"type\" string");
+    resource.type = entry["type"].get<std::string>();
+    const auto& types = qrmi_types();
+    if (std::find(types.begin(), types.end(), resource.type) == types.end())
+        throw ConfigError(named + " has the unknown type \"" + resource.type +
+                          "\" (known: " + join(types) + ")");
+    if (entry.contains("environment")) {
+        const json& environment = entry["environment"];
+        if (!environment.is_object())
+            throw ConfigError(named + ": \"environment\" is not an object");
+        for (const auto& [key, value] : environment.items()) {
+            if (!is_variable_part(key))
+                throw ConfigError(named + ": the environment key \"" + key +
+                                  "\" is not a variable name");
+            // Only the key is named: the value may be a credential.
+            if (!value.is_string())
+                throw ConfigError(named + ": the value of " + key + " is not a string");
+            resource.environment.emplace_back(key, value.get<std::string>());
+        }
+    }
+    return resource;
+}
+
+}  // namespace
+
+const QpuResource* QpuConfig::find(std::string_view name) const {
+    for (const auto& resource : resources)
+        if (resource.name == name) return &resource;
+    return nullptr;
+}
+
+std::vector<std::string> QpuConfig::names() const {
+    std::vector<std::string> names;
+    for (const auto& resource : resources) names.push_back(resource.name);
+    return names;
+}
+
+const std::vector<std::string>& qrmi_types() {
+    static const std::vector<std::string> types = {
+        "direct-access",          "ibm-quantum-system", "ibm-quantum-compute-service",
+        "qiskit-runtime-service", "pasqal-cloud",       "pasqal-local",
+        "alice-bob-felis",        "iqm-server"};
+    return types;
+}
+
+QpuConfig parse_qrmi_config(std::string_view text, const std::string& path) {
+    json document;
+    try {
+        document = json::parse(text);
+    } catch (const json::parse_error& error) {
+        // nlohmann's message quotes at most the offending token, never the file's values:
+        // keep only its position ("at line 3, column 5").
+        std::string message = error.what();
+        auto at = message.find("at line");
+        std::string position =
+            at == std::string::npos ? "" : " " + message.substr(at, message.find(':', at) - at);
+        throw ConfigError(path + ": not valid JSON" + position);
+    }
+    if (!document.is_object() || !document.contains("resources") ||
+        !document["resources"].is_array())
+        throw ConfigError(path + ": no \"resources\" list at the top level");
+    QpuConfig config;
+    size_t index = 0;
+    for (const auto& entry : document["resources"]) {
+        QpuResource resource = parse_resource(entry, index++, path);
+        auto same = std::find_if(config.resources.begin(), config.resources.end(),
+                                 [&](const QpuResource& r) { return r.name == resource.name; });
+        if (same != config.resources.end())
+            *same = std::move(resource);
+        else
+            config.resources.push_back(std::move(resource));
+    }
+    return config;
+}
+
+QpuConfig read_qrmi_config(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(path + ": cannot read it (" + std::strerror(errno) + ")");
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse_qrmi_config(text.str(), path);
+}
+
+std::string names_file_text(const QpuConfig& config) {
+    std::string text;
+    for (const auto& resource : config.resources) text += resource.name + "\n";
+    return text;
+}
+
+}  // namespace rqinit::qpu

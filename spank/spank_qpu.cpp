@@ -1,0 +1,200 @@
+// spank_qpu.so: the --qpu=NAMES option of sbatch, srun and salloc, compatible with
+// qiskit-community's spank_qrmi (plugstack.conf line, option, environment contract; README,
+// "Quantum jobs"). This file is the Slurm side only; every decision is in qpu_job.cpp and
+// qpu_request.cpp, tested without Slurm.
+//
+// Where each part runs:
+//   sbatch/srun/salloc (allocator, local): the option's callback refuses unknown names at once,
+//     from the names-only file beside the config (no credential in it).
+//   slurmstepd of the batch step (remote, root): init_post_opt prepares the job (environment,
+//     acquisition); errors are held, never returned (an error there drains the node).
+//   the task, just before exec (remote, as the user): task_init reports a held error (the job
+//     fails alone) or sets each QPU's timeout.
+//   slurmstepd at the step's end: exit releases every token once.
+// A job without --qpu costs one option lookup per callback.
+extern "C" {
+#include <slurm/slurm.h>
+#include <slurm/spank.h>
+}
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "spank/plugin_arguments.hpp"
+#include "spank/qpu_job.hpp"
+#include "spank/qpu_request.hpp"
+#include "spank/qrmi_library.hpp"
+
+// Everything else is hidden (CMake builds with -fvisibility=hidden): slurmstepd sees only what
+// Slurm's loader looks up by name.
+#define SPANK_EXPORT extern "C" __attribute__((visibility("default")))
+
+// SPANK_PLUGIN(qpu, 1), spelled out: in C++ a namespace-scope const has internal linkage.
+SPANK_EXPORT const char plugin_name[] = "qpu";
+SPANK_EXPORT const char plugin_type[] = "spank";
+SPANK_EXPORT const unsigned int plugin_version = SLURM_VERSION_NUMBER;
+SPANK_EXPORT const unsigned int spank_plugin_version = 1;
+
+namespace {
+
+using namespace rqinit::qpu;
+
+// One slurmstepd serves one step: this state is that step's.
+PluginArguments g_arguments;
+std::unique_ptr<QrmiLibrary> g_qrmi;
+PreparedJob g_job;
+bool g_prepared = false;
+
+int check_names_at_submission(int, const char* optarg, int remote);
+
+struct spank_option g_qpu_option = {
+    const_cast<char*>("qpu"),
+    const_cast<char*>("names"),
+    const_cast<char*>("Comma separated list of QPU resources to use."),
+    1,
+    0,
+    check_names_at_submission};
+
+std::vector<std::string> known_names(const std::string& config_path, bool& found) {
+    std::ifstream in(names_file_for(config_path));
+    found = static_cast<bool>(in);
+    std::stringstream text;
+    text << in.rdbuf();
+    return parse_names_file(text.str());
+}
+
+// On the login node, for sbatch, srun and salloc: refuse what cannot run, before any job id.
+// On a node (remote) the option only arrives: the checks there are the step's own.
+int check_names_at_submission(int, const char* optarg, int remote) {
+    if (remote) return 0;
+    ParsedNames parsed = parse_qpu_names(optarg ? optarg : "");
+    if (!parsed.error.empty()) {
+        slurm_error("%s", parsed.error.c_str());
+        return -1;
+    }
+    bool found = false;
+    const auto known = known_names(g_arguments.config_path, found);
+    if (!found) return 0;  // no names file here: the node checks
+    if (auto error = unknown_names_error(parsed.names, known)) {
+        slurm_error("%s", error->c_str());
+        return -1;
+    }
+    return 0;
+}
+
+std::optional<std::string> qpu_option(spank_t spank) {
+    char* value = nullptr;
+    if (spank_option_getopt(spank, &g_qpu_option, &value) != ESPANK_SUCCESS || !value)
+        return std::nullopt;
+    return std::string(value);
+}
+
+bool is_batch_step(spank_t spank) {
+    uint32_t step = 0;
+    return spank_get_item(spank, S_JOB_STEPID, &step) == ESPANK_SUCCESS &&
+           step == SLURM_BATCH_SCRIPT;
+}
+
+class SpankEnvironment : public JobEnvironment {
+  public:
+    explicit SpankEnvironment(spank_t spank) : spank_(spank) {}
+    std::optional<std::string> get(const std::string& key) const override {
+        char value[4096];
+        if (spank_getenv(spank_, key.c_str(), value, sizeof value) != ESPANK_SUCCESS)
+            return std::nullopt;
+        return std::string(value);
+    }
+    std::vector<std::pair<std::string, std::string>> starting_with(
+        const std::string& prefix) const override {
+        std::vector<std::pair<std::string, std::string>> found;
+        char** environment = nullptr;
+        if (spank_get_item(spank_, S_JOB_ENV, &environment) != ESPANK_SUCCESS || !environment)
+            return found;
+        for (char** entry = environment; *entry; ++entry) {
+            const std::string text = *entry;
+            const auto equals = text.find('=');
+            if (equals != std::string::npos && text.rfind(prefix, 0) == 0)
+                found.emplace_back(text.substr(0, equals), text.substr(equals + 1));
+        }
+        return found;
+    }
+    void set(const std::string& key, const std::string& value, bool overwrite) override {
+        spank_setenv(spank_, key.c_str(), value.c_str(), overwrite ? 1 : 0);
+    }
+
+  private:
+    spank_t spank_;
+};
+
+std::vector<std::string> arguments_of(int argc, char** argv) {
+    std::vector<std::string> arguments;
+    for (int i = 0; i < argc; ++i) arguments.emplace_back(argv[i]);
+    return arguments;
+}
+
+}  // namespace
+
+SPANK_EXPORT int slurm_spank_init(spank_t spank, int argc, char** argv) {
+    g_arguments = parse_plugin_arguments(arguments_of(argc, argv));
+    const spank_context_t context = spank_context();
+    if (context != S_CTX_ALLOCATOR && context != S_CTX_LOCAL && context != S_CTX_REMOTE) return 0;
+    // An argument error must not stop jobs without --qpu: it is held, and said to --qpu jobs.
+    if (spank_option_register(spank, &g_qpu_option) != ESPANK_SUCCESS) {
+        slurm_error("qpu: cannot register --qpu");
+        return -1;
+    }
+    return 0;
+}
+
+SPANK_EXPORT int slurm_spank_init_post_opt(spank_t spank, int, char**) {
+    if (!spank_remote(spank) || !is_batch_step(spank)) return 0;
+    const auto option = qpu_option(spank);
+    if (!option) return 0;
+    ParsedNames parsed = parse_qpu_names(*option);
+    g_prepared = true;
+    if (!parsed.error.empty()) {
+        g_job.error = parsed.error;
+        return 0;
+    }
+    JobIdentity job;
+    spank_get_item(spank, S_JOB_UID, &job.uid);
+    spank_get_item(spank, S_JOB_ID, &job.job_id);
+    g_qrmi = std::make_unique<QrmiLibrary>();
+    SpankEnvironment environment(spank);
+    g_job = prepare_qpu_job(g_arguments, parsed.names, job, environment, *g_qrmi);
+    if (!g_job.error.empty()) slurm_error("qpu: job %u: %s", job.job_id, g_job.error.c_str());
+    return 0;  // never an error here: that would drain the node
+}
+
+// The task's stderr is the job's output: what is printed here is what the user reads.
+SPANK_EXPORT int slurm_spank_task_init(spank_t spank, int, char**) {
+    if (!g_prepared || !spank_remote(spank)) return 0;
+    if (!g_job.error.empty()) {
+        std::fprintf(stderr, "qpu: %s\n", g_job.error.c_str());
+        return -1;  // this job fails, the node stays up
+    }
+    if (!g_job.notice.empty()) std::fprintf(stderr, "qpu: %s\n", g_job.notice.c_str());
+    uint32_t job_id = 0;
+    spank_get_item(spank, S_JOB_ID, &job_id);
+    job_info_msg_t* info = nullptr;
+    if (slurm_load_job(&info, job_id, SHOW_DETAIL) != 0 || !info || info->record_count < 1) {
+        std::fprintf(stderr, "qpu: cannot read job %u's time limit from slurmctld\n", job_id);
+        if (info) slurm_free_job_info_msg(info);
+        return -1;
+    }
+    const std::string seconds = timeout_seconds(info->job_array[0].time_limit);
+    slurm_free_job_info_msg(info);
+    for (const auto& acquisition : g_job.acquired)
+        spank_setenv(spank, (acquisition.resource.name + "_QRMI_JOB_TIMEOUT_SECONDS").c_str(),
+                     seconds.c_str(), 1);
+    return 0;
+}
+
+SPANK_EXPORT int slurm_spank_exit(spank_t spank, int, char**) {
+    if (!g_prepared || !spank_remote(spank) || !g_qrmi) return 0;
+    for (const auto& problem : release_all(g_job, g_arguments.config_path, *g_qrmi))
+        slurm_error("qpu: %s", problem.c_str());
+    return 0;
+}

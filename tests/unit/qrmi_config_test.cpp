@@ -1,0 +1,101 @@
+#include "spank/qrmi_config.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "tests/unit/temp_dir.hpp"
+
+using namespace rqinit::qpu;
+
+namespace {
+const std::string kPath = "/etc/slurm/qrmi_config.json";
+
+std::string error_of(const std::string& text) {
+    try {
+        parse_qrmi_config(text, kPath);
+    } catch (const ConfigError& error) {
+        return error.what();
+    }
+    return "";
+}
+}  // namespace
+
+TEST_CASE("a config: names, types and environment in the file's order") {
+    auto config = parse_qrmi_config(R"({"resources": [
+        {"name": "torino", "type": "qiskit-runtime-service",
+         "environment": {"QRMI_IBM_QRS_ENDPOINT": "https://q", "QRMI_IBM_QRS_IAM_APIKEY": "k"}},
+        {"name": "fresnel", "type": "pasqal-cloud", "is_dynamic": true, "environment": {}}]})",
+                                    kPath);
+    REQUIRE(config.resources.size() == 2);
+    CHECK(config.names() == std::vector<std::string>{"torino", "fresnel"});
+    const auto* torino = config.find("torino");
+    REQUIRE(torino);
+    CHECK(torino->type == "qiskit-runtime-service");
+    CHECK(torino->environment ==
+          std::vector<std::pair<std::string, std::string>>{{"QRMI_IBM_QRS_ENDPOINT", "https://q"},
+                                                           {"QRMI_IBM_QRS_IAM_APIKEY", "k"}});
+    CHECK(config.find("nosuch") == nullptr);
+    CHECK(names_file_text(config) == "torino\nfresnel\n");
+}
+
+TEST_CASE("every type QRMI knows is accepted, the older direct-access too") {
+    for (const char* type : {"direct-access", "ibm-quantum-system", "ibm-quantum-compute-service",
+                             "qiskit-runtime-service", "pasqal-cloud", "pasqal-local",
+                             "alice-bob-felis", "iqm-server"}) {
+        CAPTURE(type);
+        auto config = parse_qrmi_config(
+            std::string(R"({"resources":[{"name":"a","type":")") + type + R"("}]})", kPath);
+        CHECK(config.find("a")->type == type);
+    }
+}
+
+TEST_CASE("a name given twice: the last entry wins, at the first's place") {
+    auto config = parse_qrmi_config(R"({"resources": [
+        {"name": "a", "type": "pasqal-cloud", "environment": {"K": "first"}},
+        {"name": "b", "type": "pasqal-local"},
+        {"name": "a", "type": "iqm-server", "environment": {"K": "last"}}]})",
+                                    kPath);
+    CHECK(config.names() == std::vector<std::string>{"a", "b"});
+    CHECK(config.find("a")->type == "iqm-server");
+    CHECK(config.find("a")->environment.at(0).second == "last");
+}
+
+TEST_CASE("what rejects the whole file, in one line naming the file and never a value") {
+    CHECK(error_of("{\"resources\": [") == kPath + ": not valid JSON at line 1, column 16");
+    // A broken value (a secret, say) is not quoted back.
+    std::string broken = error_of(R"({"resources":[{"name":"a","environment":{"KEY": s3cret}}]})");
+    CHECK(broken.find("s3cret") == std::string::npos);
+    CHECK(broken.rfind(kPath + ": not valid JSON at line 1", 0) == 0);
+    CHECK(error_of("[]") == kPath + ": no \"resources\" list at the top level");
+    CHECK(error_of(R"({"resources":[{"name":"a","type":"quantum-toaster"}]})") ==
+          kPath +
+              ": QPU \"a\" has the unknown type \"quantum-toaster\" (known: direct-access, "
+              "ibm-quantum-system, ibm-quantum-compute-service, qiskit-runtime-service, "
+              "pasqal-cloud, pasqal-local, alice-bob-felis, iqm-server)");
+    CHECK(error_of(R"({"resources":[{"type":"iqm-server"}]})") ==
+          kPath + ": resources[0] has no \"name\" string");
+    CHECK(error_of(R"({"resources":[{"name":"a"}]})") ==
+          kPath + ": QPU \"a\" has no \"type\" string");
+    CHECK(error_of(R"({"resources":[{"name":"a b","type":"iqm-server"}]})") ==
+          kPath +
+              ": resources[0]: the name \"a b\" is not usable in a variable name "
+              "(letters, digits, _ - . only)");
+    CHECK(error_of(R"({"resources":[{"name":"a","type":"iqm-server","environment":{"K":7}}]})") ==
+          kPath + ": QPU \"a\": the value of K is not a string");
+    CHECK(error_of(R"({"resources":[{"name":"a","type":"iqm-server","environment":[]}]})") ==
+          kPath + ": QPU \"a\": \"environment\" is not an object");
+}
+
+TEST_CASE("read_qrmi_config: a missing file is one line naming it") {
+    TempDir scratch;
+    const std::string path = scratch / "qrmi_config.json";
+    try {
+        read_qrmi_config(path);
+        FAIL("no error");
+    } catch (const ConfigError& error) {
+        CHECK(std::string(error.what()) == path + ": cannot read it (No such file or directory)");
+    }
+    std::ofstream(path) << R"({"resources":[{"name":"a","type":"pasqal-local"}]})";
+    CHECK(read_qrmi_config(path).names() == std::vector<std::string>{"a"});
+}
