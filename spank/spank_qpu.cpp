@@ -17,6 +17,8 @@ extern "C" {
 #include <slurm/spank.h>
 }
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -44,6 +46,7 @@ using namespace rqinit::qpu;
 // One slurmstepd serves one step: this state is that step's.
 PluginArguments g_arguments;
 std::unique_ptr<QrmiLibrary> g_qrmi;
+std::optional<std::string> g_qpu_names;  // --qpu's value, as the step received it
 PreparedJob g_job;
 bool g_prepared = false;
 
@@ -66,9 +69,17 @@ std::vector<std::string> known_names(const std::string& config_path, bool& found
 }
 
 // On the login node, for sbatch, srun and salloc: refuse what cannot run, before any job id.
-// On a node (remote) the option only arrives: the checks there are the step's own.
+// In slurmstepd (remote) the option arrives here, and only here: spank_option_getopt answers
+// ESPANK_NOT_EXECD for it there (Slurm 22.05), so its value is kept for init_post_opt.
 int check_names_at_submission(int, const char* optarg, int remote) {
-    if (remote) return 0;
+    if (remote) {
+        g_qpu_names = optarg ? optarg : "";
+        return 0;
+    }
+    if (!g_arguments.error.empty()) {
+        slurm_error("qpu: %s", g_arguments.error.c_str());
+        return -1;
+    }
     ParsedNames parsed = parse_qpu_names(optarg ? optarg : "");
     if (!parsed.error.empty()) {
         slurm_error("%s", parsed.error.c_str());
@@ -82,13 +93,6 @@ int check_names_at_submission(int, const char* optarg, int remote) {
         return -1;
     }
     return 0;
-}
-
-std::optional<std::string> qpu_option(spank_t spank) {
-    char* value = nullptr;
-    if (spank_option_getopt(spank, &g_qpu_option, &value) != ESPANK_SUCCESS || !value)
-        return std::nullopt;
-    return std::string(value);
 }
 
 bool is_batch_step(spank_t spank) {
@@ -149,10 +153,8 @@ SPANK_EXPORT int slurm_spank_init(spank_t spank, int argc, char** argv) {
 }
 
 SPANK_EXPORT int slurm_spank_init_post_opt(spank_t spank, int, char**) {
-    if (!spank_remote(spank) || !is_batch_step(spank)) return 0;
-    const auto option = qpu_option(spank);
-    if (!option) return 0;
-    ParsedNames parsed = parse_qpu_names(*option);
+    if (!spank_remote(spank) || !is_batch_step(spank) || !g_qpu_names) return 0;
+    ParsedNames parsed = parse_qpu_names(*g_qpu_names);
     g_prepared = true;
     if (!parsed.error.empty()) {
         g_job.error = parsed.error;
@@ -173,7 +175,11 @@ SPANK_EXPORT int slurm_spank_task_init(spank_t spank, int, char**) {
     if (!g_prepared || !spank_remote(spank)) return 0;
     if (!g_job.error.empty()) {
         std::fprintf(stderr, "qpu: %s\n", g_job.error.c_str());
-        return -1;  // this job fails, the node stays up
+        std::fflush(stderr);
+        // This job fails, the node stays up. Not `return -1`: Slurm ignores the errors of an
+        // `optional` plugin (plugstack.conf's default here), and the script would run. This is
+        // the task's own process, just before exec: ending it is what Slurm does on an error.
+        _exit(1);
     }
     if (!g_job.notice.empty()) std::fprintf(stderr, "qpu: %s\n", g_job.notice.c_str());
     uint32_t job_id = 0;

@@ -38,8 +38,21 @@ def reset_slurm_etc():
 
 
 reset_slurm_etc()
+
+# The QPUs of the test cluster (the qrmi_config secret), so that the tests know every value a
+# --qpu job must see, and a user's own .secrets/qrmi_config.json stays out of it.
+QRMI_CONFIG = Path(f"/tmp/{PROJECT}-qrmi.json")
+QPUS = {
+    "qpu_a": ("ibm-quantum-system", {"QRMI_URL": "https://a.example", "QRMI_APIKEY": "secret-a"}),
+    "qpu_b": ("pasqal-cloud", {"QRMI_TOKEN": "secret-b"}),
+}
+QRMI_CONFIG.touch(mode=0o600)
+QRMI_CONFIG.write_text(json.dumps({"resources": [
+    {"name": name, "type": kind, "environment": environment}
+    for name, (kind, environment) in QPUS.items()]}))
+
 ENV = dict(os.environ, COMPOSE_PROJECT_NAME=PROJECT, RQINIT_IMAGE=IMAGE,
-           RQINIT_SLURM_ETC=str(SLURM_ETC))
+           RQINIT_SLURM_ETC=str(SLURM_ETC), RQINIT_QRMI_CONFIG_FILE=str(QRMI_CONFIG))
 
 
 def run(args, timeout=120, check=True, **kwargs):
