@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: packages mutate all build debug release test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-swarm bench-nfs clean up down wipe add-q1 demo image
+.PHONY: packages mutate all build debug release test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-swarm bench-qpu bench-nfs clean up down wipe add-q1 demo image
 
 all: build
 build: release
@@ -56,6 +56,10 @@ bench-cluster:
 bench-swarm:
 	@echo "== stage: benchmarks: the Swarm stack on two hosts, Compose as the reference"
 	@time /usr/bin/python3 bench/swarm_bench.py --runs 3
+
+bench-qpu:
+	@echo "== stage: benchmarks: what the qpu plugin adds to a job"
+	@time /usr/bin/python3 bench/qpu_bench.py
 
 bench-nfs: release
 	@echo "== stage: benchmarks: rqinit's FUSE client against libnfs's own and the local disk"

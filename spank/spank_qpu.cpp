@@ -19,6 +19,7 @@ extern "C" {
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -132,6 +133,33 @@ class SpankEnvironment : public JobEnvironment {
     spank_t spank_;
 };
 
+// The plugin's own time, logged by slurmstepd (SlurmdLogFile): what it costs a job, apart from
+// the scheduler's delays around it (bench/qpu_bench.py reads these lines).
+class Stopwatch {
+  public:
+    double milliseconds() const {
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_)
+            .count();
+    }
+
+  private:
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+double g_prepare_ms = 0;
+
+// The job's time limit in minutes, for <name>_QRMI_JOB_TIMEOUT_SECONDS. SPANK does not give it:
+// slurmctld is asked (one RPC, the bulk of a --qpu job's cost here: bench/qpu_bench.py). In
+// the task, as the user: an RPC made while slurmstepd switches between root and the user
+// fails munge's check of the answer (tried: a thread from init_post_opt on).
+std::optional<uint32_t> time_limit_of(uint32_t job_id) {
+    job_info_msg_t* info = nullptr;
+    std::optional<uint32_t> limit;
+    if (slurm_load_job(&info, job_id, 0) == 0 && info && info->record_count >= 1)
+        limit = info->job_array[0].time_limit;
+    if (info) slurm_free_job_info_msg(info);
+    return limit;
+}
+
 std::vector<std::string> arguments_of(int argc, char** argv) {
     std::vector<std::string> arguments;
     for (int i = 0; i < argc; ++i) arguments.emplace_back(argv[i]);
@@ -141,6 +169,7 @@ std::vector<std::string> arguments_of(int argc, char** argv) {
 }  // namespace
 
 SPANK_EXPORT int slurm_spank_init(spank_t spank, int argc, char** argv) {
+    Stopwatch stopwatch;
     g_arguments = parse_plugin_arguments(arguments_of(argc, argv));
     const spank_context_t context = spank_context();
     if (context != S_CTX_ALLOCATOR && context != S_CTX_LOCAL && context != S_CTX_REMOTE) return 0;
@@ -149,11 +178,13 @@ SPANK_EXPORT int slurm_spank_init(spank_t spank, int argc, char** argv) {
         slurm_error("qpu: cannot register --qpu");
         return -1;
     }
+    if (context == S_CTX_REMOTE) slurm_debug("qpu: init in %.3f ms", stopwatch.milliseconds());
     return 0;
 }
 
 SPANK_EXPORT int slurm_spank_init_post_opt(spank_t spank, int, char**) {
     if (!spank_remote(spank) || !is_batch_step(spank) || !g_qpu_names) return 0;
+    Stopwatch stopwatch;
     ParsedNames parsed = parse_qpu_names(*g_qpu_names);
     g_prepared = true;
     if (!parsed.error.empty()) {
@@ -167,12 +198,14 @@ SPANK_EXPORT int slurm_spank_init_post_opt(spank_t spank, int, char**) {
     SpankEnvironment environment(spank);
     g_job = prepare_qpu_job(g_arguments, parsed.names, job, environment, *g_qrmi);
     if (!g_job.error.empty()) slurm_error("qpu: job %u: %s", job.job_id, g_job.error.c_str());
+    g_prepare_ms = stopwatch.milliseconds();
     return 0;  // never an error here: that would drain the node
 }
 
 // The task's stderr is the job's output: what is printed here is what the user reads.
 SPANK_EXPORT int slurm_spank_task_init(spank_t spank, int, char**) {
     if (!g_prepared || !spank_remote(spank)) return 0;
+    Stopwatch stopwatch;
     if (!g_job.error.empty()) {
         std::fprintf(stderr, "qpu: %s\n", g_job.error.c_str());
         std::fflush(stderr);
@@ -184,23 +217,30 @@ SPANK_EXPORT int slurm_spank_task_init(spank_t spank, int, char**) {
     if (!g_job.notice.empty()) std::fprintf(stderr, "qpu: %s\n", g_job.notice.c_str());
     uint32_t job_id = 0;
     spank_get_item(spank, S_JOB_ID, &job_id);
-    job_info_msg_t* info = nullptr;
-    if (slurm_load_job(&info, job_id, SHOW_DETAIL) != 0 || !info || info->record_count < 1) {
+    const auto time_limit = time_limit_of(job_id);
+    if (!time_limit) {
         std::fprintf(stderr, "qpu: cannot read job %u's time limit from slurmctld\n", job_id);
-        if (info) slurm_free_job_info_msg(info);
-        return -1;
+        std::fflush(stderr);
+        _exit(1);
     }
-    const std::string seconds = timeout_seconds(info->job_array[0].time_limit);
-    slurm_free_job_info_msg(info);
+    const std::string seconds = timeout_seconds(*time_limit);
     for (const auto& acquisition : g_job.acquired)
         spank_setenv(spank, (acquisition.resource.name + "_QRMI_JOB_TIMEOUT_SECONDS").c_str(),
                      seconds.c_str(), 1);
+    // Debug level: in the task, just before exec (the job's output is set up by now).
+    slurm_debug("qpu: job %u: task start in %.3f ms", job_id, stopwatch.milliseconds());
     return 0;
 }
 
 SPANK_EXPORT int slurm_spank_exit(spank_t spank, int, char**) {
     if (!g_prepared || !spank_remote(spank) || !g_qrmi) return 0;
+    Stopwatch stopwatch;
     for (const auto& problem : release_all(g_job, g_arguments.config_path, *g_qrmi))
         slurm_error("qpu: %s", problem.c_str());
+    uint32_t job_id = 0;
+    spank_get_item(spank, S_JOB_ID, &job_id);
+    slurm_info("qpu: job %u: %zu QPU(s)%s, %.3f ms before the job, %.3f ms at its end", job_id,
+               g_job.acquired.size(), g_job.error.empty() ? "" : " (failed)", g_prepare_ms,
+               stopwatch.milliseconds());
     return 0;
 }

@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""What the qpu plugin costs a job: 100 short batch jobs with --qpu and 100 without, in one run.
+
+One Compose cluster (project rqqpu: phase 1 plus q1, the image of this tree), every job a batch
+job of `date +%s.%N` on q1, submitted by rasqberry on the login node, one at a time, the two kinds
+interleaved (plain, qpu, plain, qpu, ...) so that whatever else loads the machine hits both alike.
+Per job (one kernel, one clock for every container):
+  sbatch    the sbatch command on login, start to exit: the plugin's check of --qpu is in it.
+  launch    on q1, from slurmd's "Launching batch job" line (its log, in ms) to the
+            job's first line (its own timestamp): slurmstepd's start, with the plugin's work
+            before a job runs (config read, environment, time-limit lookup).
+  start     from just before `sbatch` to the job's first line: what a user waits, scheduler
+            included (its delays are far larger than the plugin's cost, and vary more).
+  wall      from just before `sbatch` to the job gone from squeue (asked every 50 ms): the
+            release at the job's end is in it; as noisy as start.
+A second part asks whether a job *without* --qpu pays for the plugin being there at all: blocks
+of jobs with plugstack.conf loading the plugin and blocks with an empty plugstack.conf, switched
+with `stack/cluster reconfigure` (the README's way to change it), alternating block by block.
+
+Those end-to-end figures carry delays (scheduler, NFS home, slurmstepd start) whose spread is
+tens to hundreds of ms, far above the 5 ms goal. So the verdict is on the plugin's own time,
+which it logs per job at the job's end (and per step at debug level), read from slurmd's log:
+the time in each of its callbacks, measured in the real slurmstepd of each real job.
+
+No QRMI library is on q1, as in the shipped image: the figures are the plugin's own cost, not
+a QPU provider's. Medians, and the difference of medians; the goal is under 5 ms per job.
+Exit status: 0 when every figure was measured, 1 when something could not be, 2 on a bad command
+line. Progress goes to stderr, the report to stdout.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PROJECT = "rqqpu"
+IMAGE = os.environ.get("RQINIT_IMAGE", "rqinit/rasqberry:latest")
+SERVICES = ["nfs", "mysql", "slurmdbd", "slurmctld", "c1", "c2", "q1", "login"]
+# The bench's slurm.conf adds a slurmd log with millisecond times, at debug level: the plugin
+# logs its own time there (spank_qpu.cpp), and slurmd each batch launch.
+SLURMD_LOG = "/var/log/slurm/slurmd.log"
+BENCH_SLURM_CONF = f"""
+# bench/qpu_bench.py: slurmd and slurmstepd log here, with millisecond times.
+SlurmdLogFile={SLURMD_LOG}
+SlurmdDebug=debug
+LogTimeFormat=iso8601_ms
+"""
+FIGURES = ["sbatch command", "launch on q1 -> job running", "sbatch -> job running",
+           "sbatch -> job gone"]
+QPU_CONFIG = '{"resources":[{"name":"bench_qpu","type":"pasqal-local","environment":{"K":"v"}}]}'
+
+# Runs in the login container as rasqberry: one line per job, "KIND JOB SUBMITTED ACCEPTED GONE".
+JOB_LOOP = r"""
+set -eu
+count=$1; shift
+for i in $(seq "$count"); do
+  for kind in "$@"; do
+    case $kind in qpu) opt=--qpu=bench_qpu ;; *) opt= ;; esac
+    submitted=$(date +%s.%N)
+    job=$(sbatch --parsable -p quantum $opt -o /data/qpubench-%j.out --wrap 'date +%s.%N')
+    accepted=$(date +%s.%N)
+    while [ -n "$(squeue -h -j "$job" -o %i 2>/dev/null)" ]; do sleep 0.05; done
+    echo "$kind $job $submitted $accepted $(date +%s.%N)"
+  done
+done
+"""
+
+
+def say(text):
+    print(f"qpu_bench: {text}", file=sys.stderr, flush=True)
+
+
+def run(args, env, timeout=900, check=True):
+    result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} exited {result.returncode}: {result.stderr[-2000:]}")
+    return result
+
+
+class Cluster:
+    def __init__(self, scratch):
+        self.etc = Path(scratch) / "etc"
+        shutil.copytree(REPO / "stack" / "etc", self.etc)
+        with open(self.etc / "slurm.conf", "a") as conf:
+            conf.write(BENCH_SLURM_CONF)
+        config = Path(scratch) / "qrmi.json"
+        config.write_text(QPU_CONFIG)
+        config.chmod(0o600)
+        self.env = dict(os.environ, COMPOSE_PROJECT_NAME=PROJECT, RQINIT_IMAGE=IMAGE,
+                        RQINIT_SLURM_ETC=str(self.etc), RQINIT_QRMI_CONFIG_FILE=str(config))
+        self.script = REPO / "stack" / "cluster"
+
+    def cluster(self, *args, timeout=900):
+        return run(["bash", str(self.script), *args], self.env, timeout=timeout)
+
+    def start(self):
+        say("building the image and starting phase 1 plus q1 (project rqqpu)")
+        run(["bash", str(REPO / "images" / "build"), IMAGE], self.env, timeout=1800)
+        self.cluster("compose", "down", "--volumes")
+        self.cluster("start", *SERVICES)
+
+    def stop(self):
+        self.cluster("compose", "down", "--volumes", timeout=300)
+
+    def on_login(self, *command, user="rasqberry", timeout=900):
+        return self.cluster("compose", "exec", "-T", "-u", user, "login", *command, timeout=timeout)
+
+    def slurmd_log(self):
+        return self.cluster("compose", "exec", "-T", "q1", "cat", SLURMD_LOG).stdout
+
+    def launches(self, log):
+        """{job id: epoch seconds} of slurmd's "Launching batch job" lines."""
+        found = {}
+        for stamp, job in re.findall(r"^\[(\S+)\] Launching batch job (\d+) ", log, re.M):
+            found[job] = datetime.fromisoformat(stamp).replace(tzinfo=timezone.utc).timestamp()
+        return found
+
+    def jobs(self, count, kinds):
+        """Runs count rounds of the kinds; returns {kind: [a tuple of FIGURES, in seconds]}."""
+        lines = self.on_login("bash", "-c", JOB_LOOP, "job-loop", str(count), *kinds).stdout
+        launches = self.launches(self.slurmd_log())
+        figures = {kind: [] for kind in kinds}
+        for line in lines.splitlines():
+            kind, job, submitted, accepted, gone = line.split()
+            submitted, accepted, gone = float(submitted), float(accepted), float(gone)
+            words = self.on_login("cat", f"/data/qpubench-{job}.out").stdout.split()
+            started = float(next(word for word in words if word[0].isdigit()))
+            figures[kind].append((accepted - submitted, started - launches[job],
+                                  started - submitted, gone - submitted))
+        self.on_login("sh", "-c", "rm -f /data/qpubench-*.out", user="root")
+        return figures
+
+    def plugstack(self, loaded):
+        text = (REPO / "stack" / "etc" / "plugstack.conf").read_text()
+        if not loaded:
+            text = "".join(line for line in text.splitlines(True) if line.startswith("#"))
+        (self.etc / "plugstack.conf").write_text(text)
+        self.cluster("reconfigure", timeout=300)
+
+
+def plugin_times(log):
+    """The plugin's own time per --qpu job (before it, task start, at its end), and per step."""
+    before = {job: (float(a), float(b)) for job, a, b in re.findall(
+        r"qpu: job (\d+): \d+ QPU\(s\)[^,]*, ([\d.]+) ms before the job, ([\d.]+) ms at its end", log)}
+    task = dict(re.findall(r"qpu: job (\d+): task start in ([\d.]+) ms", log))
+    per_job = [before[job][0] + float(task[job]) + before[job][1] for job in before if job in task]
+    per_step = [float(ms) for ms in re.findall(r"qpu: init in ([\d.]+) ms", log)]
+    return per_job, per_step
+
+
+def median_ms(samples, index):
+    return statistics.median(sample[index] for sample in samples) * 1000
+
+
+def spread_ms(samples, index):
+    """The interquartile range: how far apart two medians may fall by chance alone."""
+    quartiles = statistics.quantiles((sample[index] for sample in samples), n=4)
+    return (quartiles[2] - quartiles[0]) * 1000
+
+
+def report(title, left_name, left, right_name, right):
+    """Prints the table; returns the differences of medians, per figure, in ms."""
+    print(f"\n{title}")
+    print(f"| figure (median of {len(left)} jobs each) | {left_name} | {right_name} | "
+          "difference | IQR (left / right) |")
+    print("|---|---|---|---|---|")
+    differences = []
+    for index, figure in enumerate(FIGURES):
+        a, b = median_ms(left, index), median_ms(right, index)
+        differences.append(b - a)
+        print(f"| {figure} | {a:.1f} ms | {b:.1f} ms | {b - a:+.1f} ms | "
+              f"{spread_ms(left, index):.1f} / {spread_ms(right, index):.1f} ms |")
+    return differences
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=100, help="jobs of each kind (default 100)")
+    parser.add_argument("--blocks", type=int, default=4,
+                        help="blocks of each plugstack.conf in the second part (default 4)")
+    parser.add_argument("--keep", action="store_true", help="leave the cluster running")
+    args = parser.parse_args()
+    if args.jobs < 1 or args.blocks < 1:
+        parser.error("--jobs and --blocks must be at least 1")
+    with tempfile.TemporaryDirectory(prefix="rqqpu-") as scratch:
+        cluster = Cluster(scratch)
+        try:
+            cluster.start()
+            cluster.jobs(5, ["plain", "qpu"])  # warm-up: first-run costs out of the figures
+            say(f"{args.jobs} jobs with --qpu and {args.jobs} without, interleaved")
+            mixed = cluster.jobs(args.jobs, ["plain", "qpu"])
+            per_block = max(1, args.jobs // args.blocks)
+            loaded, absent = [], []
+            for block in range(args.blocks):
+                say(f"block {block + 1} of {args.blocks}: {per_block} jobs with, then without the plugin")
+                cluster.plugstack(True)
+                loaded += cluster.jobs(per_block, ["plain"])["plain"]
+                cluster.plugstack(False)
+                absent += cluster.jobs(per_block, ["plain"])["plain"]
+            cluster.plugstack(True)
+            log = cluster.slurmd_log()
+        except (RuntimeError, subprocess.TimeoutExpired, StopIteration, ValueError) as error:
+            say(f"could not measure: {error}")
+            return 1
+        finally:
+            if not args.keep:
+                cluster.stop()
+    added = report("Jobs with and without --qpu (interleaved, one run)", "without --qpu",
+                   mixed["plain"], "with --qpu", mixed["qpu"])
+    idle = report("Jobs without --qpu: plugin absent from plugstack.conf, and loaded "
+                  "(alternating blocks)", "plugin absent", absent, "plugin loaded", loaded)
+    per_job, per_step = plugin_times(log)
+    if not per_job or not per_step:
+        say("the plugin's time lines are not in slurmd's log")
+        return 1
+    cost = statistics.median(per_job)
+    print(f"\nThe plugin's own time, from its lines in slurmd's log ({len(per_job)} --qpu jobs, "
+          f"{len(per_step)} steps):")
+    print(f"- per --qpu job (before it, at task start, at its end): median {cost:.3f} ms, "
+          f"max {max(per_job):.3f} ms")
+    print(f"- per step, any job (option registered): median {statistics.median(per_step):.3f} ms")
+    verdict = "PASS" if cost < 5 else "MISS"
+    print(f"\n--qpu costs {cost:.3f} ms per job in the plugin (goal: under 5 ms): {verdict}")
+    print(f"end to end, within the scheduler's spread (IQR above): {added[2]:+.1f} ms to start, "
+          f"{added[3]:+.1f} ms to the job's end; the plugin loaded, for jobs without --qpu: "
+          f"{idle[2]:+.1f} / {idle[3]:+.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
