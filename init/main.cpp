@@ -197,6 +197,19 @@ int install_plan_files(const Plan& plan) {
         spdlog::error("{}", error.what());
         return kInstallError;
     }
+    for (const auto& directory : plan.hide_after_install) {
+        std::string problem;
+        switch (hide_directory(directory, problem)) {
+            case Hidden::done:
+                spdlog::info("{} hidden: no service or job can read it any more", directory);
+                break;
+            case Hidden::refused:  // Compose without CAP_SYS_ADMIN: its files are the host's 0600
+                spdlog::info("{} (the modes of its files guard them)", problem);
+                break;
+            case Hidden::absent:
+                break;
+        }
+    }
     return 0;
 }
 

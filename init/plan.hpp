@@ -122,6 +122,10 @@ struct Plan {
     // which every signal is forwarded as is (tini's contract).
     bool single_command = false;
     std::vector<MountSpec> mounts;
+    // Directories covered, once the files are installed, by an empty read-only tmpfs, so that no
+    // service or job can read what Docker put there (Swarm mounts secrets world-readable, 0444).
+    // Needs CAP_SYS_ADMIN; without it rqinit says so and the sources' own modes must do.
+    std::vector<std::string> hide_after_install;
     // Capabilities only rqinit itself keeps (CAP_SYS_ADMIN, to mount): every service, probe
     // and hook starts with them out of its bounding set, unless its `capabilities` names them.
     std::vector<std::string> pid1_only_capabilities;

@@ -129,6 +129,9 @@ Plan slurm_base_plan() {
     plan.directories = slurm_directories();
     plan.files = slurm_config_files();
     plan.files.insert(plan.files.begin(), munge_key());
+    // Installed, the secrets are the daemons' files: the sources go out of every job's sight
+    // (Swarm mounts them world-readable: the munge key would let a user act as root).
+    plan.hide_after_install = {kSecretDir};
     plan.services.push_back(munged());
     return plan;
 }

@@ -3,6 +3,7 @@
 #include "spank/qrmi_config.hpp"
 
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -234,6 +235,17 @@ bool install_file(const FileInstall& file, const UserDbPaths& users) {
     check_directory_safe(file.what, parent_of(file.target));
     write_file_atomically(file.target, contents, owner.uid, owner.gid, file.mode);
     return true;
+}
+
+Hidden hide_directory(const std::string& directory, std::string& problem) {
+    struct stat info {};
+    if (stat(directory.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) return Hidden::absent;
+    if (mount("rqinit-hidden", directory.c_str(), "tmpfs",
+              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0000,size=4k") != 0) {
+        problem = "cannot cover " + directory + " with an empty tmpfs: " + strerror(errno);
+        return Hidden::refused;
+    }
+    return Hidden::done;
 }
 
 void write_file_atomically(const std::string& path, const std::string& contents, uid_t uid,

@@ -23,6 +23,11 @@ void install_directory(const DirectoryInstall& directory, const UserDbPaths& use
 // false: an optional file whose source does not exist, not installed.
 bool install_file(const FileInstall& file, const UserDbPaths& users = {});
 
+// Covers directory with an empty read-only tmpfs (mode 0000): what was there can no longer be
+// opened by anyone in this container.
+enum class Hidden { done, absent, refused };
+Hidden hide_directory(const std::string& directory, std::string& problem);
+
 // Writes contents to path atomically (temporary file, fsync, rename, fsync of the directory)
 // with the given owner and mode from the first byte on.
 void write_file_atomically(const std::string& path, const std::string& contents, uid_t uid,

@@ -39,6 +39,15 @@ def test_a_16_byte_munge_key_is_refused(phase1):
     assert "munge key: /run/secrets/munge_key has 16 bytes; it needs at least 32" in errors[0]
 
 
+@pytest.mark.parametrize("role", ["q", "login"])
+def test_a_malformed_qrmi_config_is_refused_in_one_line_never_quoted(role, phase1):
+    code, errors = run_role(role, {"munge_key": os.urandom(1024),
+                                   "qrmi_config": b'{"resources": [{"name": "a", "type": s3cret'})
+    assert code == 5
+    assert errors == ["rqinit: error: QRMI config: /run/secrets/qrmi_config: not valid JSON at line 1, "
+                      "column 38 (stack/etc/qrmi_config.example.json shows the format)"]
+
+
 def test_an_unknown_role_is_refused(phase1):
     code, errors = run_role("gpu", {})
     assert code == 3

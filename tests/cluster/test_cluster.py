@@ -28,6 +28,9 @@ def test_secrets_are_installed_owned_and_private(phase1):
         ["munge", "400", "1024"]
     assert on("slurmdbd", "stat", "-c", "%U %a", "/etc/slurm/slurmdbd.conf").stdout.split() == \
         ["slurm", "600"]
+    for service in ["login", "c1"]:  # where users log in, and where their jobs run
+        read = on(service, "cat", "/run/secrets/munge_key", user="rasqberry", check=False)
+        assert read.returncode != 0 and "Permission denied" in read.stderr, service
     password = (REPO / ".secrets" / "db_password").read_text().strip()
     for service in ["mysql", "slurmdbd"]:
         env = "\n".join(inspect(service)["Config"]["Env"])

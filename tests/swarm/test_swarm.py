@@ -118,6 +118,12 @@ def test_secrets_are_installed_owned_and_private_on_both_hosts(deployed):
             ["munge:munge", "400", "1024"], service
     assert on("slurmdbd", "stat", "-c", "%U:%G %a", "/etc/slurm/slurmdbd.conf").stdout.split() == \
         ["slurm:slurm", "600"]
+    # Swarm mounts secrets world-readable (0444): rqinit hides them once installed, or a user
+    # on login, or any job, could read the munge key and act as root on every node.
+    for service in ["login", "c3", "q2"]:
+        for secret in ["munge_key", "qrmi_config"] if service != "c3" else ["munge_key"]:
+            read = on(service, "cat", f"/run/secrets/{secret}", user="rasqberry", check=False)
+            assert read.returncode != 0 and "Permission denied" in read.stderr, (service, secret)
     password = (REPO / ".secrets" / "db_password").read_text().strip()
     key_hex = (REPO / ".secrets" / "munge.key").read_bytes()[:16].hex()
     for service in ["mysql", "slurmdbd", "c3"]:

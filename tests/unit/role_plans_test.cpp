@@ -102,3 +102,11 @@ TEST_CASE("the QRMI config reaches q nodes root-only, and the login node its nam
         CHECK_FALSE(find(plan, names));
     }
 }
+
+TEST_CASE("every Slurm role hides Docker's secrets once they are installed") {
+    for (const char* role : {"c", "q", "login", "slurmctld", "slurmdbd"}) {
+        CAPTURE(role);
+        auto plan = *plan_for_role(role, {"c1"});
+        CHECK(plan.hide_after_install == std::vector<std::string>{"/run/secrets"});
+    }
+}
