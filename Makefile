@@ -34,10 +34,10 @@ test-release: release
 	@echo "== stage: init tests (static release build)"
 	@time ctest --preset release -L init
 
-# COMPOSE=v1 or v2 runs them under one Compose; .ci/run runs both.
+# COMPOSE=v1 or v2 runs them under one Compose; .ci/run runs both. EXCLUDE=LABEL leaves some out.
 test-cluster: release
 	@echo "== stage: cluster tests (Docker, the image, Compose $${COMPOSE:-auto})"
-	@time RQINIT_COMPOSE=$${COMPOSE:-auto} ctest --preset release -L cluster
+	@time RQINIT_COMPOSE=$${COMPOSE:-auto} ctest --preset release -L cluster $${EXCLUDE:+-LE $$EXCLUDE}
 
 test-swarm: release
 	@echo "== stage: swarm tests (two Docker engines, the stack on both)"
