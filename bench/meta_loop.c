@@ -16,12 +16,12 @@ static double now(void) {
     return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: meta_loop DIR N\n");
         return 2;
     }
-    const char *dir = argv[1];
+    const char* dir = argv[1];
     int n = atoi(argv[2]);
     char path[4096];
     struct stat st;

@@ -15,24 +15,24 @@ static double now(void) {
     return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static int fail(struct nfs_context *nfs, const char *what, const char *path) {
+static int fail(struct nfs_context* nfs, const char* what, const char* path) {
     fprintf(stderr, "%s %s: %s\n", what, path, nfs_get_error(nfs));
     return 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
     if (argc != 5) {
         fprintf(stderr, "usage: nfs_meta_loop SERVER EXPORT DIR N\n");
         return 2;
     }
-    const char *dir = argv[3];
+    const char* dir = argv[3];
     int n = atoi(argv[4]);
-    struct nfs_context *nfs = nfs_init_context();
+    struct nfs_context* nfs = nfs_init_context();
     if (!nfs) return 1;
     if (nfs_mount(nfs, argv[1], argv[2]) != 0) return fail(nfs, "mount", argv[2]);
     char path[4096];
     struct nfs_stat_64 st;
-    struct nfsfh *fh;
+    struct nfsfh* fh;
     double t0 = now();
     for (int i = 0; i < n; ++i) {
         snprintf(path, sizeof path, "%s/f%06d", dir, i);

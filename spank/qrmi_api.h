@@ -19,32 +19,31 @@ typedef int QrmiResourceType;
 typedef struct QrmiConfig QrmiConfig;
 typedef struct QrmiQuantumResource QrmiQuantumResource;
 typedef struct {
-    char *key;
-    char *value;
+    char* key;
+    char* value;
 } QrmiKeyValue;
 typedef struct {
-    QrmiKeyValue *variables;
+    QrmiKeyValue* variables;
     size_t length;
 } QrmiEnvironmentVariables;
 typedef struct {
-    char *name;
+    char* name;
     QrmiResourceType type;
     bool is_dynamic;
     QrmiEnvironmentVariables environments;
 } QrmiResourceDef;
 
-QrmiConfig *qrmi_config_load(const char *filename);
-QrmiReturnCode qrmi_config_free(QrmiConfig *config);
-QrmiResourceDef *qrmi_config_resource_def_get(QrmiConfig *config, const char *resource_id);
-QrmiReturnCode qrmi_config_resource_def_free(QrmiResourceDef *definition);
-QrmiQuantumResource *qrmi_resource_new(const char *resource_id, QrmiResourceType resource_type);
-QrmiReturnCode qrmi_resource_free(QrmiQuantumResource *resource);
-QrmiReturnCode qrmi_resource_is_accessible(QrmiQuantumResource *resource, bool *accessible);
-QrmiReturnCode qrmi_resource_acquire(QrmiQuantumResource *resource, char **acquisition_token);
-QrmiReturnCode qrmi_resource_release(QrmiQuantumResource *resource,
-                                     const char *acquisition_token);
-QrmiReturnCode qrmi_string_free(char *string);
-const char *qrmi_get_last_error(void);
+QrmiConfig* qrmi_config_load(const char* filename);
+QrmiReturnCode qrmi_config_free(QrmiConfig* config);
+QrmiResourceDef* qrmi_config_resource_def_get(QrmiConfig* config, const char* resource_id);
+QrmiReturnCode qrmi_config_resource_def_free(QrmiResourceDef* definition);
+QrmiQuantumResource* qrmi_resource_new(const char* resource_id, QrmiResourceType resource_type);
+QrmiReturnCode qrmi_resource_free(QrmiQuantumResource* resource);
+QrmiReturnCode qrmi_resource_is_accessible(QrmiQuantumResource* resource, bool* accessible);
+QrmiReturnCode qrmi_resource_acquire(QrmiQuantumResource* resource, char** acquisition_token);
+QrmiReturnCode qrmi_resource_release(QrmiQuantumResource* resource, const char* acquisition_token);
+QrmiReturnCode qrmi_string_free(char* string);
+const char* qrmi_get_last_error(void);
 
 #ifdef __cplusplus
 }
