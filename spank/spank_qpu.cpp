@@ -29,6 +29,7 @@ extern "C" {
 #include "spank/qpu_job.hpp"
 #include "spank/qpu_request.hpp"
 #include "spank/qrmi_library.hpp"
+#include "spank/time_limit_lookup.hpp"
 
 // Everything else is hidden (CMake builds with -fvisibility=hidden): slurmstepd sees only what
 // Slurm's loader looks up by name.
@@ -146,11 +147,9 @@ class Stopwatch {
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 double g_prepare_ms = 0;
+TimeLimitLookup g_time_limit;
 
-// The job's time limit in minutes, for <name>_QRMI_JOB_TIMEOUT_SECONDS. SPANK does not give it:
-// slurmctld is asked (one RPC, the bulk of a --qpu job's cost here: bench/qpu_bench.py). In
-// the task, as the user: an RPC made while slurmstepd switches between root and the user
-// fails munge's check of the answer (tried: a thread from init_post_opt on).
+// The job's time limit in minutes, asked of slurmctld (time_limit_lookup.hpp says where).
 std::optional<uint32_t> time_limit_of(uint32_t job_id) {
     job_info_msg_t* info = nullptr;
     std::optional<uint32_t> limit;
@@ -197,6 +196,7 @@ SPANK_EXPORT int slurm_spank_init_post_opt(spank_t spank, int, char**) {
     g_qrmi = std::make_unique<QrmiLibrary>();
     SpankEnvironment environment(spank);
     g_job = prepare_qpu_job(g_arguments, parsed.names, job, environment, *g_qrmi);
+    if (g_job.error.empty()) g_time_limit.start([id = job.job_id] { return time_limit_of(id); });
     if (!g_job.error.empty()) slurm_error("qpu: job %u: %s", job.job_id, g_job.error.c_str());
     g_prepare_ms = stopwatch.milliseconds();
     return 0;  // never an error here: that would drain the node
@@ -217,7 +217,7 @@ SPANK_EXPORT int slurm_spank_task_init(spank_t spank, int, char**) {
     if (!g_job.notice.empty()) std::fprintf(stderr, "qpu: %s\n", g_job.notice.c_str());
     uint32_t job_id = 0;
     spank_get_item(spank, S_JOB_ID, &job_id);
-    const auto time_limit = time_limit_of(job_id);
+    const auto time_limit = g_time_limit.wait(std::chrono::seconds(10));
     if (!time_limit) {
         std::fprintf(stderr, "qpu: cannot read job %u's time limit from slurmctld\n", job_id);
         std::fflush(stderr);
