@@ -5,10 +5,11 @@
 namespace rqinit::qpu {
 namespace {
 
-std::string joined(const std::vector<Acquisition>& acquired, std::string QpuResource::*field) {
-    std::string text;
-    for (const auto& each : acquired) text += (text.empty() ? "" : ",") + each.resource.*field;
-    return text;
+// One field of each acquired QPU, comma-joined in the order asked ("a,b").
+std::string each(const std::vector<Acquisition>& acquired, std::string QpuResource::*field) {
+    std::vector<std::string> values;
+    for (const auto& acquisition : acquired) values.push_back(acquisition.resource.*field);
+    return joined(values, ",");
 }
 
 // The settings QRMI reads for one QPU, full names: the config's <name>_<KEY> unless the job set
@@ -25,12 +26,6 @@ QpuResource effective_settings(const QpuResource& configured, const JobEnvironme
         if (!known) effective.environment.emplace_back(name, value);
     }
     return effective;
-}
-
-std::string listed(const std::vector<std::string>& names) {
-    std::string text;
-    for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
-    return text.empty() ? "none" : text;
 }
 
 }  // namespace
@@ -83,7 +78,7 @@ PreparedJob prepare_qpu_job(const PluginArguments& arguments, const std::vector<
         const QpuResource* configured = config.find(name);
         if (!configured) {
             prepared.error = "QPU " + name + " is not in " + arguments.config_path +
-                             " on this node (it has: " + listed(config.names()) + ")";
+                             " on this node (it has: " + joined(config.names(), ", ", "none") + ")";
             return prepared;
         }
         for (const auto& [key, value] : configured->environment)
@@ -102,8 +97,8 @@ PreparedJob prepare_qpu_job(const PluginArguments& arguments, const std::vector<
         }
         prepared.acquired.push_back(std::move(acquisition));
     }
-    const std::string resources = joined(prepared.acquired, &QpuResource::name);
-    const std::string types = joined(prepared.acquired, &QpuResource::type);
+    const std::string resources = each(prepared.acquired, &QpuResource::name);
+    const std::string types = each(prepared.acquired, &QpuResource::type);
     environment.set("QRMI_JOB_QPU_RESOURCES", resources, true);
     environment.set("QRMI_JOB_QPU_TYPES", types, true);
     environment.set("SLURM_JOB_QPU_RESOURCES", resources, true);

@@ -1,15 +1,11 @@
 #include "spank/qpu_request.hpp"
 
+#include "spank/qrmi_config.hpp"
+
 #include <algorithm>
 
 namespace rqinit::qpu {
 namespace {
-
-std::string join(const std::vector<std::string>& words) {
-    std::string text;
-    for (const auto& word : words) text += (text.empty() ? "" : ", ") + word;
-    return text;
-}
 
 std::string_view trimmed(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r");
@@ -69,8 +65,8 @@ std::optional<std::string> unknown_names_error(const std::vector<std::string>& r
     for (const auto& name : requested)
         if (std::find(known.begin(), known.end(), name) == known.end()) unknown.push_back(name);
     if (unknown.empty()) return std::nullopt;
-    return "--qpu: unknown QPU " + join(unknown) +
-           " (this cluster has: " + (known.empty() ? std::string("none") : join(known)) + ")";
+    return "--qpu: unknown QPU " + joined(unknown) +
+           " (this cluster has: " + joined(known, ", ", "none") + ")";
 }
 
 }  // namespace rqinit::qpu

@@ -21,12 +21,6 @@ bool is_variable_part(std::string_view text) {
     });
 }
 
-std::string join(const std::vector<std::string>& words) {
-    std::string text;
-    for (const auto& word : words) text += (text.empty() ? "" : ", ") + word;
-    return text;
-}
-
 QpuResource parse_resource(const json& entry, size_t index, const std::string& path) {
     const std::string where = path + ": resources[" + std::to_string(index) + "]";
     if (!entry.is_object()) throw ConfigError(where + " is not an object");
@@ -44,7 +38,7 @@ QpuResource parse_resource(const json& entry, size_t index, const std::string& p
     const auto& types = qrmi_types();
     if (std::find(types.begin(), types.end(), resource.type) == types.end())
         throw ConfigError(named + " has the unknown type \"" + resource.type +
-                          "\" (known: " + join(types) + ")");
+                          "\" (known: " + joined(types) + ")");
     if (entry.contains("environment")) {
         const json& environment = entry["environment"];
         if (!environment.is_object())
@@ -120,6 +114,14 @@ QpuConfig read_qrmi_config(const std::string& path) {
     std::stringstream text;
     text << in.rdbuf();
     return parse_qrmi_config(text.str(), path);
+}
+
+std::string joined(const std::vector<std::string>& words, std::string_view separator,
+                   std::string_view empty) {
+    if (words.empty()) return std::string(empty);
+    std::string text = words.front();
+    for (size_t i = 1; i < words.size(); ++i) text.append(separator).append(words[i]);
+    return text;
 }
 
 std::string names_file_text(const QpuConfig& config) {

@@ -38,6 +38,11 @@ const std::vector<std::string>& qrmi_types();
 QpuConfig parse_qrmi_config(std::string_view text, const std::string& path);
 QpuConfig read_qrmi_config(const std::string& path);
 
+// "a, b, c" (or with another separator): the one way lists are written in messages and
+// variables; "none" for an empty list when `empty` says so.
+std::string joined(const std::vector<std::string>& words, std::string_view separator = ", ",
+                   std::string_view empty = "");
+
 // The names-only file: one QPU name a line, nothing else (it holds no credential, and is
 // world-readable on the login node so that sbatch can check --qpu at submission).
 std::string names_file_text(const QpuConfig& config);
