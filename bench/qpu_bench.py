@@ -3,7 +3,9 @@
 
 One Compose cluster (project rqqpu: phase 1 plus q1, the image of this tree), every job a batch
 job of `date +%s.%N` on q1, submitted by rasqberry on the login node, one at a time, the two kinds
-interleaved (plain, qpu, plain, qpu, ...) so that whatever else loads the machine hits both alike.
+interleaved in rounds of one of each, in random order within each round (a fixed alternation could
+put each kind at its own phase of the scheduler's cycle), so whatever else loads the machine hits
+both alike.
 Per job (one kernel, one clock for every container):
   sbatch    the sbatch command on login, start to exit: the plugin's check of --qpu is in it.
   launch    on q1, from slurmd's "Launching batch job" line (its log, in ms) to the
@@ -21,6 +23,10 @@ Those end-to-end figures carry delays (scheduler, NFS home, slurmstepd start) wh
 tens to hundreds of ms, far above the 5 ms goal. So the verdict is on the plugin's own time,
 which it logs per job at the job's end (and per step at debug level), read from slurmd's log:
 the time in each of its callbacks, measured in the real slurmstepd of each real job.
+
+What the plugin costs before any callback, its loading into a process (slurmstepd loads it
+for every step of every job, sbatch for every submission), is measured apart: dlopen of the
+plugin in a fresh process on q1 that has Slurm's library loaded already, as slurmstepd has.
 
 No QRMI library is on q1, as in the shipped image: the figures are the plugin's own cost, not
 a QPU provider's. Medians, and the difference of medians; the goal is under 5 ms per job.
@@ -60,8 +66,12 @@ JOB_LOOP = r"""
 set -eu
 count=$1; shift
 for i in $(seq "$count"); do
-  for kind in "$@"; do
+  for kind in $(shuf -e "$@"); do
     case $kind in qpu) opt=--qpu=bench_qpu ;; *) opt= ;; esac
+    # A random pause first: slurmctld schedules on a ~1 s cycle, and a submission at a fixed
+    # delay after the previous job would meet that cycle at a phase set by the previous job's
+    # kind and length; paused at random, every job meets it at a uniformly random phase.
+    sleep "0.$(printf %03d $((RANDOM % 1000)))"
     submitted=$(date +%s.%N)
     job=$(sbatch --parsable -p quantum $opt -o /data/qpubench-%j.out --wrap 'date +%s.%N')
     accepted=$(date +%s.%N)
@@ -144,6 +154,24 @@ class Cluster:
         self.cluster("reconfigure", timeout=300)
 
 
+# Runs on q1: one fresh process per sample, Slurm's library loaded first (as in slurmstepd, whose
+# symbols the plugin uses), then the plugin, timed; prints the milliseconds.
+LOAD_ONE = """
+import ctypes, glob, os, time
+ctypes.CDLL(glob.glob("/usr/lib/*/slurm-wlm/libslurmfull.so")[0], mode=os.RTLD_GLOBAL)
+start = time.perf_counter()
+ctypes.CDLL("/usr/lib/rqinit/spank_qpu.so", mode=os.RTLD_GLOBAL)
+print((time.perf_counter() - start) * 1000)
+"""
+
+
+def load_times(cluster, samples=30):
+    """Milliseconds to load the plugin into a fresh process on q1, one sample per process."""
+    script = f"for i in $(seq {samples}); do python3 -c '{LOAD_ONE}'; done"
+    out = cluster.cluster("compose", "exec", "-T", "q1", "bash", "-c", script).stdout
+    return [float(line) for line in out.split()]
+
+
 def plugin_times(log):
     """The plugin's own time per --qpu job (before it, task start, at its end), and per step."""
     before = {job: (float(a), float(b)) for job, a, b in re.findall(
@@ -205,6 +233,7 @@ def main():
                 absent += cluster.jobs(per_block, ["plain"])["plain"]
             cluster.plugstack(True)
             log = cluster.slurmd_log()
+            loading = load_times(cluster)
         except (RuntimeError, subprocess.TimeoutExpired, StopIteration, ValueError) as error:
             say(f"could not measure: {error}")
             return 1
@@ -225,8 +254,12 @@ def main():
     print(f"- per --qpu job (before it, at task start, at its end): median {cost:.3f} ms, "
           f"max {max(per_job):.3f} ms")
     print(f"- per step, any job (option registered): median {statistics.median(per_step):.3f} ms")
-    verdict = "PASS" if cost < 5 else "MISS"
-    print(f"\n--qpu costs {cost:.3f} ms per job in the plugin (goal: under 5 ms): {verdict}")
+    load = statistics.median(loading)
+    print(f"- loading it into a process (per step of any job, per sbatch), apart from the above: "
+          f"median {load:.3f} ms of {len(loading)}, max {max(loading):.3f} ms")
+    verdict = "PASS" if cost + load < 5 else "MISS"
+    print(f"\n--qpu costs {cost + load:.3f} ms per job in the plugin, its loading included "
+          f"(goal: under 5 ms): {verdict}")
     print(f"end to end, within the scheduler's spread (IQR above): {added[2]:+.1f} ms to start, "
           f"{added[3]:+.1f} ms to the job's end; the plugin loaded, for jobs without --qpu: "
           f"{idle[2]:+.1f} / {idle[3]:+.1f} ms")
