@@ -2,6 +2,8 @@
 import os
 import subprocess
 
+import pytest
+
 from conftest import HELPERS, PYTHON
 
 
@@ -24,6 +26,10 @@ restart = "never"
     assert r.returncode == 0, r.output()
 
 
+# The arm64 build's tests run under qemu-user, whose prctl does not implement
+# PR_SET_CHILD_SUBREAPER (EINVAL, "TODO" in its source); a real arm64 kernel does.
+@pytest.mark.skipif(bool(os.environ.get("RQINIT_EMULATOR")),
+                    reason="qemu-user does not emulate PR_SET_CHILD_SUBREAPER")
 def test_subreaper_when_not_pid_1(rqinit_bin, rqinit):
     # Outside a PID namespace rqinit is not PID 1; orphans of its command must still
     # be reparented to it (child subreaper) and reaped, as `tini -s` does.
