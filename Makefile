@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: packages mutate all build debug release test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-swarm bench-qpu bench-nfs clean up down wipe add-q1 demo image
+.PHONY: packages mutate all build debug release arm64 test-arm64 test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-swarm bench-qpu bench-nfs clean up down wipe add-q1 demo image
 
 all: build
 build: release
@@ -16,19 +16,29 @@ release: packages
 	@echo "== stage: build release (static rqinit)"
 	@time { cmake --preset release >/dev/null && cmake --build --preset release -j$(JOBS); }
 
+# rqinit for the Raspberry Pi 5 (linux/arm64): cross-compiled, static, with its unit tests.
+arm64: packages
+	@echo "== stage: build arm64 (static rqinit for the Raspberry Pi 5, cross-compiled)"
+	@time { bash tools/install-arm64-toolchain && cmake --preset arm64 >/dev/null && cmake --build --preset arm64 -j$(JOBS); }
+
 debug: packages
 	@echo "== stage: build debug (ASan/UBSan, unit tests)"
 	@time { cmake --preset debug >/dev/null && cmake --build --preset debug -j$(JOBS); }
 
 # Everything CI runs: unit and init tests under the sanitizers, the init tests again against the
-# static binary that the image ships (none of it needs Docker), then the real cluster under
-# Compose (stack/cluster installs and starts Docker if it is missing), then on two hosts in a
-# swarm (two Docker engines of the test's own).
-test: test-debug test-release test-cluster test-swarm
+# static binary that the image ships, and again against the aarch64 build under qemu (none of it
+# needs Docker), then the real cluster under Compose (stack/cluster installs and starts Docker if
+# it is missing), then on two hosts in a swarm (two Docker engines of the test's own).
+test: test-debug test-release test-arm64 test-cluster test-swarm
 
 test-debug: debug
 	@echo "== stage: unit and init tests (debug build)"
 	@time ctest --preset debug -L "unit|init"
+
+# The aarch64 binaries' unit and init tests, run here under qemu-user (no sanitizers there).
+test-arm64: arm64
+	@echo "== stage: arm64 tests (unit and init, aarch64 binaries under qemu)"
+	@time ctest --preset arm64 -L arm64
 
 test-release: release
 	@echo "== stage: init tests (static release build)"
@@ -86,8 +96,14 @@ add-q1:
 	bash stack/cluster add-q1
 demo:
 	bash stack/cluster demo
+# ARCH=amd64|arm64|all: the image of one architecture, or both (rqinit/rasqberry:arm64 for
+# arm64 on an x86_64 machine; the machine's own is rqinit/rasqberry:latest).
 image:
-	bash images/build
+	@case "$${ARCH:-native}" in \
+	  native) bash images/build ;; \
+	  all) bash images/build && RQINIT_ARCH=arm64 bash images/build ;; \
+	  *) RQINIT_ARCH=$$ARCH bash images/build ;; \
+	esac
 
 # The cluster on two hosts with Docker Swarm, run on the manager (stack/swarm does the work).
 deploy:
