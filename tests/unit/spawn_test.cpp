@@ -68,7 +68,18 @@ TEST_CASE("the child's signal mask is empty even though the parent blocks everyt
     REQUIRE(result.pid > 0);
     wait_for(result.pid);
     // grep itself runs under sh, which may ignore nothing here: both masks are empty.
-    CHECK(read_all(out) == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+    const std::string masks = read_all(out);
+    const std::string empty = "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n";
+    const char* emulator = std::getenv("RQINIT_EMULATOR");
+    if (emulator && *emulator) {
+        // The arm64 build's tests run under qemu-user, and /bin/sh here is a native program:
+        // it inherits what qemu itself ignores on the host (at times signal 32, glibc's
+        // cancellation signal). What rqinit controls, the blocked mask, stays exact.
+        CHECK(
+            (masks == empty || masks == "SigBlk:\t0000000000000000\nSigIgn:\t0000000080000000\n"));
+    } else {
+        CHECK(masks == empty);
+    }
 }
 
 TEST_CASE("exec failures come back as 127 and 126 with a reason, and nothing is left running") {
