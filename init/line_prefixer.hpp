@@ -24,4 +24,9 @@ class LinePrefixer {
     std::string partial_;
 };
 
+// The last line of lines that begins (after blanks) with a letter or a digit, "" if none: what a
+// failed probe said. Decoration is skipped: scontrol ping follows its "is DOWN" with a banner
+// of lines in '*'.
+std::string last_telling_line(std::string_view lines);
+
 }  // namespace rqinit

@@ -294,13 +294,10 @@ int Supervisor::open_output_pipe(const std::string& label, std::optional<size_t>
 void Supervisor::emit(const OutputStream& stream, const std::string& lines) {
     // stdout gone: the lines are lost, the services are not.
     if (!stream.probe_of) return void(write_all(STDOUT_FILENO, lines));
-    // Keep the last non-empty line: "ERROR 1045 (28000): Access denied ..." says more than
-    // "exit status 1".
-    size_t end = lines.find_last_not_of('\n');
-    if (end == std::string::npos) return;
-    size_t start = lines.rfind('\n', end);
-    start = start == std::string::npos ? 0 : start + 1;
-    runtime_[*stream.probe_of].probe_output_line = lines.substr(start, end - start + 1);
+    // Keep the last line that says something: "ERROR 1045 (28000): Access denied ..." says more
+    // than "exit status 1", "... is DOWN" more than the banner of stars under it.
+    std::string line = last_telling_line(lines);
+    if (!line.empty()) runtime_[*stream.probe_of].probe_output_line = line;
 }
 
 void Supervisor::read_output(int fd) {

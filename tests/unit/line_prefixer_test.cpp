@@ -18,3 +18,16 @@ TEST_CASE("a line without end is cut at the limit") {
     CHECK(p.feed("abcdefg") == "x | abcd\n");
     CHECK(p.flush() == "x | efg\n");
 }
+
+TEST_CASE("a probe's telling line skips decoration and blank lines") {
+    std::string ping =
+        "Slurmctld(primary) at slurmctld is DOWN\n"
+        "*****************************************\n"
+        "** RESTORE SLURMCTLD DAEMON TO SERVICE **\n"
+        "*****************************************\n";
+    CHECK(last_telling_line(ping) == "Slurmctld(primary) at slurmctld is DOWN");
+    CHECK(last_telling_line("first\n  second\n\n") == "  second");
+    CHECK(last_telling_line("no newline") == "no newline");
+    CHECK(last_telling_line("***\n---\n\n") == "");
+    CHECK(last_telling_line("") == "");
+}
