@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: packages mutate all build debug release arm64 test-arm64 test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-swarm bench-qpu bench-nfs clean up down wipe add-q1 demo image
+.PHONY: packages mutate all build debug release arm64 test-arm64 test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-swarm bench-qpu bench-nfs clean up down wipe add-q1 add-node remove-node demo image
 
 all: build
 build: release
@@ -44,10 +44,11 @@ test-release: release
 	@echo "== stage: init tests (static release build)"
 	@time ctest --preset release -L init
 
-# COMPOSE=v1 or v2 runs them under one Compose; .ci/run runs both. EXCLUDE=LABEL leaves some out.
+# COMPOSE=v1 or v2 runs them under one Compose; .ci/run runs both. LABEL=compose runs only the
+# files that hold what Compose itself does (start, add, remove, stop); EXCLUDE=LABEL leaves some out.
 test-cluster: release
-	@echo "== stage: cluster tests (Docker, the image, Compose $${COMPOSE:-auto})"
-	@time RQINIT_COMPOSE=$${COMPOSE:-auto} ctest --preset release -L cluster $${EXCLUDE:+-LE $$EXCLUDE}
+	@echo "== stage: cluster tests (Docker, the image, Compose $${COMPOSE:-auto}, label $${LABEL:-cluster})"
+	@time RQINIT_COMPOSE=$${COMPOSE:-auto} ctest --preset release -L $${LABEL:-cluster} $${EXCLUDE:+-LE $$EXCLUDE}
 
 test-swarm: release
 	@echo "== stage: swarm tests (two Docker engines, the stack on both)"
@@ -94,6 +95,11 @@ wipe:
 	bash stack/cluster wipe
 add-q1:
 	bash stack/cluster add-q1
+# make add-node NAME=c3 ROLE=c [SIZE="CPUs=4 RealMemory=1000"]; make remove-node NAME=c3
+add-node:
+	bash stack/cluster add-node "$(NAME)" "$(ROLE)" "$(SIZE)"
+remove-node:
+	bash stack/cluster remove-node "$(NAME)"
 demo:
 	bash stack/cluster demo
 # ARCH=amd64|arm64|all: the image of one architecture, or both (rqinit/rasqberry:arm64 for

@@ -21,6 +21,7 @@
 #include "nfs/kernel_mount.hpp"
 #include "nfs/mount_services.hpp"
 #include "reconfigure/slurm_reconfigure.hpp"
+#include "roles/node_size.hpp"
 #include "roles/role_registry.hpp"
 #include "roles/slurm_common.hpp"
 #include "secrets/file_install.hpp"
@@ -136,7 +137,22 @@ Plan single_command_plan(const std::vector<std::string>& command) {
 RoleContext role_context() {
     char name[256] = {};
     gethostname(name, sizeof name - 1);
-    return {name};
+    return {name, env_or("RQINIT_NODE_SIZE", "")};
+}
+
+// RQINIT_NODE_SIZE: for the compute roles, and well formed. Returns 0 or an exit code.
+int check_node_size(const std::string& role, const RoleContext& context) {
+    if (context.node_size.find_first_not_of(" \t") == std::string::npos) return 0;
+    if (role != "c" && role != "q") {
+        spdlog::error("RQINIT_NODE_SIZE='{}' is set, but role {} is not a compute node (c or q); "
+                      "unset it for this container",
+                      context.node_size, role);
+        return kConfigError;
+    }
+    std::string error = slurm::parse_node_size(context.node_size).error;
+    if (error.empty()) return 0;
+    spdlog::error("{}", error);
+    return kConfigError;
 }
 
 // Builds the plan from the role, the config file and the command. Returns 0 or an exit code.
@@ -152,7 +168,8 @@ int build_plan(const Options& options, Plan& plan) {
         return expand_mounts(plan);
     }
     if (!options.role.empty()) {
-        auto role_plan = plan_for_role(options.role, role_context());
+        RoleContext context = role_context();
+        auto role_plan = plan_for_role(options.role, context);
         if (!role_plan) {
             std::string known;
             for (const auto& r : known_roles()) known += (known.empty() ? "" : ", ") + r;
@@ -160,6 +177,7 @@ int build_plan(const Options& options, Plan& plan) {
                           known.empty() ? "none yet" : known);
             return kConfigError;
         }
+        if (int code = check_node_size(options.role, context)) return code;
         plan = *role_plan;
     }
     if (int code = add_config_services(options, plan)) return code;
@@ -228,13 +246,23 @@ int run_services(const Options& options) {
     }
 }
 
+// With --role: the role's whole plan as the container would start it (its environment too:
+// RQINIT_NODE_SIZE, RQINIT_MOUNTS), so that stack/cluster add-node can refuse bad input at once.
 int check_config(const Options& options) {
-    ConfigResult config = load_config_file(options.config);
-    if (!config.errors.empty()) return print_errors(config.errors);
-    if (expand_mounts(config.plan) != 0) return kConfigError;
+    Plan plan;
+    std::string checked = options.config;
+    if (!options.role.empty()) {
+        if (build_plan(options, plan) != 0) return kConfigError;
+        checked = "role " + options.role;
+    } else {
+        ConfigResult config = load_config_file(options.config);
+        if (!config.errors.empty()) return print_errors(config.errors);
+        plan = std::move(config.plan);
+        if (expand_mounts(plan) != 0) return kConfigError;
+    }
     // check-config answers 0 or 3: a missing program is a configuration error here.
-    if (check_before_start(config.plan) != 0) return kConfigError;
-    std::cout << options.config << ": OK (" << config.plan.services.size() << " services)\n";
+    if (check_before_start(plan) != 0) return kConfigError;
+    std::cout << checked << ": OK (" << plan.services.size() << " services)\n";
     return 0;
 }
 

@@ -7,6 +7,7 @@
 // and plugstack.conf from slurmctld, and again at every `scontrol reconfigure`, so a changed
 // configuration reaches every node, on any host, with no file copied to it. The Slurm commands
 // run on a node (hooks, health, job steps) read slurmd's copy in /run/slurm/conf.
+#include "roles/node_size.hpp"
 #include "roles/slurm_common.hpp"
 #include "roles/slurm_conf_text.hpp"
 #include "roles/slurm_roles.hpp"
@@ -17,8 +18,11 @@ using namespace slurm;
 
 namespace {
 
-Plan node_plan(const RoleContext& context, const std::string& role, const std::string& node_conf) {
+Plan node_plan(const RoleContext& context, const std::string& role, std::string node_conf) {
     const std::string& name = context.hostname;
+    // The size the container declares, if any: after the role's own settings.
+    std::string size = parse_node_size(context.node_size).conf;
+    if (!size.empty()) node_conf += " " + size;
     Plan plan = slurm_base_plan();
     // No /etc/slurm/slurm.conf here: the commands would read it before slurmd's current copy.
     std::erase_if(plan.files,

@@ -38,9 +38,16 @@ Plan slurmctld_plan(const RoleContext&) {
     view.ready.argv = {"/usr/bin/test", "-e", "/run/slurm/partition-view.ready"};
     view.ready.interval = 0.2;
     view.start_timeout = 60;
+    // A compute node killed or lost with its host never deletes itself (node_roles.cpp does on a
+    // clean stop): this deletes it once silent for RQINIT_LOST_NODE_GRACE (README, "Growing
+    // and shrinking"). Started with the controller, which it asks.
+    ServiceSpec lost = service("lost-nodes", {"/usr/sbin/rqinit-lost-nodes"});
+    lost.user = "slurm";  // SlurmUser may delete nodes; root is not needed
+    lost.depends_on = {"slurmctld"};
     plan.services.push_back(slurmdbd);
     plan.services.push_back(with_health(slurmctld));
     plan.services.push_back(view);
+    plan.services.push_back(lost);
     return plan;
 }
 

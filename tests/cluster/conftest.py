@@ -51,8 +51,12 @@ QRMI_CONFIG.write_text(json.dumps({"resources": [
     {"name": name, "type": kind, "environment": environment}
     for name, (kind, environment) in QPUS.items()]}))
 
+# A lost node is deleted after 45 s here (120 s by default): longer than slurmctld's ping
+# cycle (SlurmdTimeout/3 = 30 s), so one missed ping on a busy machine never deletes a live node.
+LOST_NODE_GRACE = 45
 ENV = dict(os.environ, COMPOSE_PROJECT_NAME=PROJECT, RQINIT_IMAGE=IMAGE,
-           RQINIT_SLURM_ETC=str(SLURM_ETC), RQINIT_QRMI_CONFIG_FILE=str(QRMI_CONFIG))
+           RQINIT_SLURM_ETC=str(SLURM_ETC), RQINIT_QRMI_CONFIG_FILE=str(QRMI_CONFIG),
+           RQINIT_LOST_NODE_GRACE=str(LOST_NODE_GRACE))
 
 
 def run(args, timeout=120, check=True, **kwargs):
@@ -104,6 +108,11 @@ def phase1():
     """mysql, slurmdbd, slurmctld, c1, c2 and login, healthy (reused if already running).
     Removed with its volumes at the end, unless RQTEST_KEEP=1."""
     compose("rm", "--stop", "--force", "q1", check=False)  # phase 1 has no quantum node yet
+    # Nor any node added with add-node by an earlier session's kept cluster.
+    for added in (REPO / ".cluster").glob(f"{PROJECT}.nodes*"):
+        for line in added.read_text().splitlines() if added.suffix == ".nodes" else []:
+            compose("rm", "--stop", "--force", line.split()[0], check=False)
+        added.unlink()
     run(["bash", str(REPO / "images" / "build"), IMAGE], timeout=1800)
     cluster("start", *PHASE1, timeout=600)
     yield

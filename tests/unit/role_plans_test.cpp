@@ -31,7 +31,7 @@ TEST_CASE("every role's plan has services, known dependencies and no cycle") {
     REQUIRE(known_roles().size() >= 6);
     for (const auto& role : known_roles()) {
         CAPTURE(role);
-        auto plan = plan_for_role(role, {"c1"});
+        auto plan = plan_for_role(role, {"c1", ""});
         REQUIRE(plan);
         CHECK(!plan->services.empty());
         CHECK_NOTHROW(dependency_order(plan->services));
@@ -46,7 +46,7 @@ TEST_CASE("every role's plan has services, known dependencies and no cycle") {
 TEST_CASE("node roles: each daemon has a health check, and it asks only local daemons") {
     for (const std::string role : {"c", "q", "login"}) {
         CAPTURE(role);
-        auto plan = plan_for_role(role, {role == "q" ? "q1" : "c1"});
+        auto plan = plan_for_role(role, {role == "q" ? "q1" : "c1", ""});
         REQUIRE(plan);
         for (const auto& spec : plan->services) {
             CAPTURE(spec.name);
@@ -64,7 +64,7 @@ TEST_CASE("node roles: each daemon has a health check, and it asks only local da
 }
 
 TEST_CASE("node roles interpolate the host name as an argument, never into shell text") {
-    auto plan = plan_for_role("c", {"c1; touch /tmp/owned"});
+    auto plan = plan_for_role("c", {"c1; touch /tmp/owned", ""});
     REQUIRE(plan);
     for (const auto& spec : plan->services) {
         for (const auto* argv : {&spec.command, &spec.ready.argv, &spec.after_ready,
@@ -84,20 +84,20 @@ TEST_CASE("the QRMI config reaches q nodes root-only, and the login node its nam
     };
     const std::string config = "/etc/slurm/qrmi_config.json";
     const std::string names = "/etc/slurm/qrmi_config.names";
-    auto q = *plan_for_role("q", {"q1"});
+    auto q = *plan_for_role("q", {"q1", ""});
     REQUIRE(find(q, config));
     CHECK(find(q, config)->source == "/run/secrets/qrmi_config");
     CHECK(find(q, config)->owner == "root:root");
     CHECK(find(q, config)->mode == 0400);
     CHECK(find(q, config)->format == "qrmi-config");
-    auto login = *plan_for_role("login", {"login"});
+    auto login = *plan_for_role("login", {"login", ""});
     CHECK_FALSE(find(login, config));
     REQUIRE(find(login, names));
     CHECK(find(login, names)->mode == 0644);
     CHECK(find(login, names)->format == "qrmi-names");
     for (const char* role : {"c", "slurmctld", "slurmdbd", "mysql"}) {
         CAPTURE(role);
-        auto plan = *plan_for_role(role, {"c1"});
+        auto plan = *plan_for_role(role, {"c1", ""});
         CHECK_FALSE(find(plan, config));
         CHECK_FALSE(find(plan, names));
     }
@@ -106,7 +106,29 @@ TEST_CASE("the QRMI config reaches q nodes root-only, and the login node its nam
 TEST_CASE("every Slurm role hides Docker's secrets once they are installed") {
     for (const char* role : {"c", "q", "login", "slurmctld", "slurmdbd"}) {
         CAPTURE(role);
-        auto plan = *plan_for_role(role, {"c1"});
+        auto plan = *plan_for_role(role, {"c1", ""});
         CHECK(plan.hide_after_install == std::vector<std::string>{"/run/secrets"});
     }
+}
+
+TEST_CASE("a node's declared size reaches slurmd's --conf, after the role's own settings") {
+    auto conf_of = [](const Plan& plan) {
+        for (const auto& spec : plan.services)
+            if (spec.name == "slurmd") return spec.command.back();
+        return std::string("no slurmd");
+    };
+    CHECK(conf_of(*plan_for_role("c", {"c3", ""})) == "Feature=classical");
+    CHECK(conf_of(*plan_for_role("c", {"c3", "cpus=4 RealMemory=1000"})) ==
+          "Feature=classical CPUs=4 RealMemory=1000");
+    CHECK(conf_of(*plan_for_role("q", {"q2", "CPUs=1"})) == "Feature=qpu Gres=qpu:1 CPUs=1");
+}
+
+TEST_CASE("the controller runs the lost-node watch as the slurm user, after slurmctld") {
+    auto plan = *plan_for_role("slurmctld", {"slurmctld", ""});
+    auto found = std::find_if(plan.services.begin(), plan.services.end(),
+                              [](const ServiceSpec& spec) { return spec.name == "lost-nodes"; });
+    REQUIRE(found != plan.services.end());
+    CHECK(found->command == std::vector<std::string>{"/usr/sbin/rqinit-lost-nodes"});
+    CHECK(found->user == "slurm");
+    CHECK(found->depends_on == std::vector<std::string>{"slurmctld"});
 }

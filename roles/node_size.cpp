@@ -1,0 +1,70 @@
+#include "roles/node_size.hpp"
+
+#include <array>
+#include <cctype>
+#include <sstream>
+#include <string_view>
+
+namespace rqinit::slurm {
+
+namespace {
+
+// The node record's hardware keys (slurm.conf(5), "NODE CONFIGURATION"), spelled as Slurm
+// prints them; compared without case, as Slurm reads them.
+constexpr std::array<std::string_view, 7> kKeys = {
+    "CPUs", "Boards", "Sockets", "CoresPerSocket", "ThreadsPerCore", "RealMemory", "TmpDisk"};
+
+bool same_without_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+bool whole_number_above_zero(std::string_view text) {
+    if (text.empty() || text.size() > 9 || text.front() == '0') return false;
+    for (char c : text)
+        if (c < '0' || c > '9') return false;
+    return true;
+}
+
+std::string known_keys() {
+    std::string names;
+    for (std::string_view key : kKeys) {
+        if (!names.empty()) names += ", ";
+        names.append(key);
+    }
+    return names;
+}
+
+}  // namespace
+
+NodeSize parse_node_size(const std::string& text) {
+    NodeSize size;
+    std::istringstream words(text);
+    std::string word;
+    while (words >> word) {
+        size_t equals = word.find('=');
+        std::string_view key = std::string_view(word).substr(0, equals);
+        const std::string_view* known = nullptr;
+        for (const std::string_view& candidate : kKeys)
+            if (same_without_case(key, candidate)) known = &candidate;
+        std::string prefix = "RQINIT_NODE_SIZE='" + text + "': ";
+        if (equals == std::string::npos || known == nullptr)
+            return {"", prefix + "'" + word + "' is not KEY=NUMBER with KEY one of " +
+                            known_keys() + " (e.g. CPUs=4 RealMemory=1000)"};
+        std::string_view value = std::string_view(word).substr(equals + 1);
+        if (!whole_number_above_zero(value))
+            return {"", prefix + std::string(*known) + " must be a whole number above 0, not '" +
+                            std::string(value) + "'"};
+        // Appended piece by piece: g++ 12's -Wrestrict misfires on a chain of + here (GCC
+        // bug 105329).
+        if (!size.conf.empty()) size.conf += ' ';
+        size.conf.append(*known).append("=").append(value);
+    }
+    return size;
+}
+
+}  // namespace rqinit::slurm

@@ -1,0 +1,32 @@
+#include "roles/node_size.hpp"
+
+#include <doctest/doctest.h>
+
+using rqinit::slurm::parse_node_size;
+
+TEST_CASE("empty: the real hardware") {
+    CHECK(parse_node_size("").conf.empty());
+    CHECK(parse_node_size("  ").error.empty());
+}
+
+TEST_CASE("the architecture document's sizes, keys spelled as Slurm prints them") {
+    CHECK(parse_node_size("CPUs=4 RealMemory=1000").conf == "CPUs=4 RealMemory=1000");
+    CHECK(parse_node_size(" cpus=1\trealmemory=500 ").conf == "CPUs=1 RealMemory=500");
+}
+
+TEST_CASE("a wrong key or value is one line naming the value and the fix") {
+    auto typo = parse_node_size("CPU=4");
+    CHECK(typo.conf.empty());
+    CHECK(typo.error ==
+          "RQINIT_NODE_SIZE='CPU=4': 'CPU=4' is not KEY=NUMBER with KEY one of CPUs, Boards, "
+          "Sockets, CoresPerSocket, ThreadsPerCore, RealMemory, TmpDisk (e.g. CPUs=4 "
+          "RealMemory=1000)");
+    CHECK(parse_node_size("CPUs=4 RealMemory=1G").error ==
+          "RQINIT_NODE_SIZE='CPUs=4 RealMemory=1G': RealMemory must be a whole number above 0, "
+          "not '1G'");
+    CHECK_FALSE(parse_node_size("CPUs=0").error.empty());
+    CHECK_FALSE(parse_node_size("CPUs=").error.empty());
+    CHECK_FALSE(parse_node_size("CPUs=-1").error.empty());
+    CHECK_FALSE(parse_node_size("Gres=qpu:1").error.empty());  // the role's, not the size's
+    CHECK_FALSE(parse_node_size("CPUs").error.empty());
+}
