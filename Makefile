@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: packages mutate all build debug release arm64 test-arm64 test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-swarm bench-qpu bench-nfs clean up down wipe add-q1 add-node remove-node demo image
+.PHONY: packages mutate all build debug release arm64 test-arm64 test-arm64-cluster test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-swarm bench-qpu bench-nfs clean up down wipe add-q1 add-node remove-node demo image
 
 all: build
 build: release
@@ -38,7 +38,12 @@ test-debug: debug
 # The aarch64 binaries' unit and init tests, run here under qemu-user (no sanitizers there).
 test-arm64: arm64
 	@echo "== stage: arm64 tests (unit and init, aarch64 binaries under qemu)"
-	@time ctest --preset arm64 -L arm64
+	@time ctest --preset arm64 -L '^arm64$$'
+
+# The arm64 image and a minimal cluster of it under qemu (Docker; the image is built if needed).
+test-arm64-cluster: release
+	@echo "== stage: arm64 cluster (the arm64 image under qemu: mysql, slurmdbd, slurmctld, c1, login)"
+	@time { bash tools/install-arm64-toolchain && ctest --preset release -L arm64-cluster --output-on-failure; }
 
 test-release: release
 	@echo "== stage: init tests (static release build)"

@@ -37,7 +37,8 @@ std::string last_telling_line(std::string_view lines) {
         size_t end = lines.find('\n');
         std::string_view line = lines.substr(0, end);
         size_t first = line.find_first_not_of(" \t");
-        if (first != std::string_view::npos && std::isalnum(static_cast<unsigned char>(line[first])))
+        if (first != std::string_view::npos &&
+            std::isalnum(static_cast<unsigned char>(line[first])))
             found = line;
         lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
     }

@@ -144,9 +144,10 @@ RoleContext role_context() {
 int check_node_size(const std::string& role, const RoleContext& context) {
     if (context.node_size.find_first_not_of(" \t") == std::string::npos) return 0;
     if (role != "c" && role != "q") {
-        spdlog::error("RQINIT_NODE_SIZE='{}' is set, but role {} is not a compute node (c or q); "
-                      "unset it for this container",
-                      context.node_size, role);
+        spdlog::error(
+            "RQINIT_NODE_SIZE='{}' is set, but role {} is not a compute node (c or q); "
+            "unset it for this container",
+            context.node_size, role);
         return kConfigError;
     }
     std::string error = slurm::parse_node_size(context.node_size).error;

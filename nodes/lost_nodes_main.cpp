@@ -66,7 +66,8 @@ std::optional<double> seconds_of(std::string_view text) {
 // For CLI11: its own range check prints the whole range of double.
 const CLI::Validator kSeconds(
     [](std::string& text) {
-        return seconds_of(text) ? std::string() : "'" + text + "' is not a number of seconds above 0";
+        return seconds_of(text) ? std::string()
+                                : "'" + text + "' is not a number of seconds above 0";
     },
     "SECONDS");
 
@@ -76,9 +77,10 @@ bool grace_from_environment(double* grace) {
     if (text == nullptr || *text == '\0') return true;
     std::optional<double> seconds = seconds_of(text);
     if (!seconds) {
-        spdlog::error("RQINIT_LOST_NODE_GRACE='{}' is not a number of seconds above 0; set it "
-                      "to one, such as 120, or leave it unset",
-                      text);
+        spdlog::error(
+            "RQINIT_LOST_NODE_GRACE='{}' is not a number of seconds above 0; set it "
+            "to one, such as 120, or leave it unset",
+            text);
         return false;
     }
     *grace = *seconds;
@@ -91,8 +93,7 @@ int lost_nodes_main(int argc, char** argv) {
     double grace = 120, every = 10;
     app.add_option("--grace", grace, "seconds a node may be silent before it is deleted")
         ->check(kSeconds);
-    app.add_option("--every", every, "seconds between looks at the nodes")
-        ->check(kSeconds);
+    app.add_option("--every", every, "seconds between looks at the nodes")->check(kSeconds);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {

@@ -12,7 +12,7 @@
 namespace rqinit {
 
 struct RoleContext {
-    std::string hostname;  // a Slurm node's name is its container's hostname
+    std::string hostname;   // a Slurm node's name is its container's hostname
     std::string node_size;  // RQINIT_NODE_SIZE, checked (roles/node_size.hpp); c and q only
 };
 

@@ -119,7 +119,16 @@ ServiceSpec munged() {
 }
 
 ServiceSpec wait_for_slurmctld() {
-    ServiceSpec wait = wait_for("slurmctld-up", {"/usr/bin/scontrol", "ping"}, 300);
+    // scontrol ping, and when it fails, where the name led: "is DOWN" alone cannot tell a
+    // controller that does not answer from a name that resolves nowhere or to a stranger.
+    ServiceSpec wait = wait_for(
+        "slurmctld-up",
+        {"/bin/sh", "-c",
+         "out=$(/usr/bin/scontrol ping 2>&1) && exit 0; "
+         "printf '%s (slurmctld resolves to %s)\\n' \"$(printf '%s\\n' \"$out\" | head -1)\" "
+         "\"$(getent hosts slurmctld | head -1 | cut -d' ' -f1)\"; exit 1",
+         "slurmctld-up"},
+        300);
     wait.depends_on = {"munged"};
     return wait;
 }

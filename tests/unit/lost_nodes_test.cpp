@@ -31,9 +31,9 @@ TEST_CASE("scontrol's one-line records give name, silence and dynamic-ness") {
 }
 
 TEST_CASE("a field is matched whole, and lines without a node are skipped") {
-    std::vector<NodeState> nodes =
-        parse_node_states("No nodes in the system\n\nNodeName=x OtherState=IDLE+NOT_RESPONDING "
-                          "State=MIXED+DYNAMIC_NORMAL\n");
+    std::vector<NodeState> nodes = parse_node_states(
+        "No nodes in the system\n\nNodeName=x OtherState=IDLE+NOT_RESPONDING "
+        "State=MIXED+DYNAMIC_NORMAL\n");
     REQUIRE(nodes.size() == 1);
     CHECK(nodes[0].state == "MIXED+DYNAMIC_NORMAL");
     CHECK_FALSE(nodes[0].not_responding);
@@ -50,7 +50,8 @@ TEST_CASE("a dynamic node silent for the grace period is lost; static and answer
 
 TEST_CASE("a node that answers again starts a new grace period when next silent") {
     LostNodeWatch watch(60);
-    std::vector<NodeState> silent = parse_node_states("NodeName=c3 State=DOWN+DYNAMIC_NORM+NOT_RESPONDING\n");
+    std::vector<NodeState> silent =
+        parse_node_states("NodeName=c3 State=DOWN+DYNAMIC_NORM+NOT_RESPONDING\n");
     std::vector<NodeState> back = parse_node_states("NodeName=c3 State=IDLE+DYNAMIC_NORM\n");
     CHECK(watch.observe(silent, 0).empty());
     CHECK(watch.observe(back, 50).empty());
@@ -61,7 +62,8 @@ TEST_CASE("a node that answers again starts a new grace period when next silent"
 
 TEST_CASE("a node gone from the list is forgotten") {
     LostNodeWatch watch(60);
-    std::vector<NodeState> silent = parse_node_states("NodeName=c3 State=DOWN+DYNAMIC_NORM+NOT_RESPONDING\n");
+    std::vector<NodeState> silent =
+        parse_node_states("NodeName=c3 State=DOWN+DYNAMIC_NORM+NOT_RESPONDING\n");
     CHECK(watch.observe(silent, 0).empty());
     CHECK(watch.observe({}, 30).empty());
     CHECK(watch.observe(silent, 61).empty());  // deleted, then back and silent again: anew
