@@ -43,7 +43,7 @@ test-arm64: arm64
 # The arm64 image and a minimal cluster of it under qemu (Docker; the image is built if needed).
 test-arm64-cluster: release
 	@echo "== stage: arm64 cluster (the arm64 image under qemu: mysql, slurmdbd, slurmctld, c1, login)"
-	@time { bash tools/install-arm64-toolchain && ctest --preset release -L arm64-cluster --output-on-failure; }
+	@time { bash tools/install-arm64-toolchain && ctest --preset release -L arm64-image --output-on-failure; }
 
 test-release: release
 	@echo "== stage: init tests (static release build)"

@@ -61,11 +61,27 @@ Plan node_plan(const RoleContext& context, const std::string& role, std::string 
     slurmd.health.argv = {"/usr/bin/scontrol", "show", "slurmd"};
     slurmd.health.interval = 10;
     slurmd.health_retries = 3;
+    // A node deleted while its slurmd lived on (cut off for longer than the controller's
+    // lost-node grace period, nodes/lost_nodes.hpp; or a controller that lost its state) is
+    // unknown to the controller, and slurmd registers only when it starts. So every 20 s: when
+    // the controller answers that it does not know this node, slurmd is ended and rqinit starts
+    // it again, and it registers afresh. Any other answer (no controller at all) changes nothing.
+    ServiceSpec rejoin =
+        service("rejoin", {"/bin/sh", "-c",
+                           "while sleep 20; do "
+                           "out=$(scontrol show node \"$1\" 2>&1) && continue; "
+                           "case $out in *\"Node $1 not found\"*) "
+                           "echo \"the controller does not know $1 (deleted while cut off?): "
+                           "restarting slurmd, which registers again\"; "
+                           "kill \"$(cat /run/slurm/slurmd.pid)\";; esac; done",
+                           "rejoin", name});
+    rejoin.depends_on = {"slurmd"};
     // Until slurmd has fetched the configuration, scontrol reads the stack's copy.
     ServiceSpec wait = wait_for_slurmctld();
     wait.environment["SLURM_CONF"] = kConfigDir + "/slurm.conf";
     plan.services.push_back(wait);
     plan.services.push_back(slurmd);
+    plan.services.push_back(rejoin);
     return plan;
 }
 

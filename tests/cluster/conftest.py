@@ -108,11 +108,14 @@ def phase1():
     """mysql, slurmdbd, slurmctld, c1, c2 and login, healthy (reused if already running).
     Removed with its volumes at the end, unless RQTEST_KEEP=1."""
     compose("rm", "--stop", "--force", "q1", check=False)  # phase 1 has no quantum node yet
-    # Nor any node added with add-node by an earlier session's kept cluster.
-    for added in (REPO / ".cluster").glob(f"{PROJECT}.nodes*"):
-        for line in added.read_text().splitlines() if added.suffix == ".nodes" else []:
+    # Nor any node added with add-node by an earlier session's kept cluster: its containers
+    # first, while the Compose file still names them, then the list and the file.
+    nodes_list = REPO / ".cluster" / f"{PROJECT}.nodes"
+    if nodes_list.exists():
+        for line in nodes_list.read_text().splitlines():
             compose("rm", "--stop", "--force", line.split()[0], check=False)
-        added.unlink()
+    for added in (nodes_list, nodes_list.with_suffix(".nodes.yml")):
+        added.unlink(missing_ok=True)
     run(["bash", str(REPO / "images" / "build"), IMAGE], timeout=1800)
     cluster("start", *PHASE1, timeout=600)
     yield

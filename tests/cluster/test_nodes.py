@@ -76,6 +76,18 @@ def test_remove_node_leaves_sinfo_without_it(phase1):
     assert sorted(out) == ["c1", "c2", "c3"]
 
 
+def test_a_node_deleted_while_alive_registers_again(phase1):
+    # As after a link cut for longer than the grace period: the controller forgets c3, whose
+    # slurmd lives on. rejoin (roles/node_roles.cpp) restarts slurmd, which registers again.
+    on("login", "scontrol", "delete", "nodename=c3")
+    assert "c3" not in normal_nodes()
+    wait_until("c3 idle again", lambda: normal_nodes().get("c3") == "idle", timeout=90)
+    assert node_field("c3", "CPUTot") == "1"
+    assert "the controller does not know c3" in compose("logs", "--no-color", "c3").stdout
+    out = as_user("srun", "-w", "c3", "-p", "normal", "hostname", timeout=60).stdout.strip()
+    assert out == "c3"
+
+
 def test_a_killed_node_is_deleted_after_the_grace_period_and_returns_when_started(phase1):
     c3 = container_id("c3")
     run(["docker", "kill", "-s", "KILL", c3])  # no clean stop: the node cannot delete itself

@@ -50,9 +50,9 @@ TEST_CASE("node roles: each daemon has a health check, and it asks only local da
         REQUIRE(plan);
         for (const auto& spec : plan->services) {
             CAPTURE(spec.name);
-            if (spec.command.empty()) {
-                // A wait looks outside the container by nature (the controller); it must not
-                // be part of health.
+            if (spec.command.empty() || spec.name == "rejoin") {
+                // A wait, and rejoin, look outside the container by nature (the controller);
+                // they must not be part of health.
                 CHECK(spec.health.kind == Probe::Kind::none);
                 continue;
             }
@@ -131,4 +131,18 @@ TEST_CASE("the controller runs the lost-node watch as the slurm user, after slur
     CHECK(found->command == std::vector<std::string>{"/usr/sbin/rqinit-lost-nodes"});
     CHECK(found->user == "slurm");
     CHECK(found->depends_on == std::vector<std::string>{"slurmctld"});
+}
+
+TEST_CASE("a compute node registers again when the controller no longer knows it") {
+    for (const char* role : {"c", "q"}) {
+        CAPTURE(role);
+        auto plan = *plan_for_role(role, {"c3; touch /tmp/owned", ""});
+        auto found = std::find_if(plan.services.begin(), plan.services.end(),
+                                  [](const ServiceSpec& spec) { return spec.name == "rejoin"; });
+        REQUIRE(found != plan.services.end());
+        CHECK(found->depends_on == std::vector<std::string>{"slurmd"});
+        // The node's name is the script's $1, never its text.
+        CHECK(found->command.back() == "c3; touch /tmp/owned");
+        CHECK(found->command[2].find("c3") == std::string::npos);
+    }
 }
