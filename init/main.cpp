@@ -142,15 +142,7 @@ RoleContext role_context() {
 
 // RQINIT_NODE_SIZE: for the compute roles, and well formed. Returns 0 or an exit code.
 int check_node_size(const std::string& role, const RoleContext& context) {
-    if (context.node_size.find_first_not_of(" \t") == std::string::npos) return 0;
-    if (role != "c" && role != "q") {
-        spdlog::error(
-            "RQINIT_NODE_SIZE='{}' is set, but role {} is not a compute node (c or q); "
-            "unset it for this container",
-            context.node_size, role);
-        return kConfigError;
-    }
-    std::string error = slurm::parse_node_size(context.node_size).error;
+    std::string error = slurm::node_size_error(role, context.node_size);
     if (error.empty()) return 0;
     spdlog::error("{}", error);
     return kConfigError;

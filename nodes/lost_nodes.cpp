@@ -1,30 +1,17 @@
 #include "nodes/lost_nodes.hpp"
 
+#include "nodes/scontrol_record.hpp"
+
 #include <algorithm>
 
 namespace rqinit {
 
 namespace {
 
-// The value of `key=` in a one-line record: up to the next space (node names and states have
-// none; values with spaces, like Reason=, come after the fields read here and are not read).
-std::string_view field(std::string_view line, std::string_view key) {
-    size_t at = 0;
-    while ((at = line.find(key, at)) != std::string_view::npos) {
-        // A whole field: at the line's start or after a space ("Name=" must not match
-        // "NodeName=").
-        if (at == 0 || line[at - 1] == ' ') break;
-        at += key.size();
-    }
-    if (at == std::string_view::npos) return {};
-    std::string_view value = line.substr(at + key.size());
-    return value.substr(0, value.find(' '));
-}
-
 NodeState node_of(std::string_view line) {
     NodeState node;
-    node.name = std::string(field(line, "NodeName="));
-    node.state = std::string(field(line, "State="));
+    node.name = std::string(scontrol_field(line, "NodeName="));
+    node.state = std::string(scontrol_field(line, "State="));
     // "DOWN+DYNAMIC_NORM+NOT_RESPONDING": the base state, then '+' flags, as scontrol prints
     // it; sinfo's "down*" is the same node.
     std::string flags = node.state.substr(std::min(node.state.find('+'), node.state.size())) + "+";

@@ -10,7 +10,6 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <chrono>
-#include <cstdlib>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -67,31 +66,19 @@ std::optional<double> seconds_of(std::string_view text) {
 const CLI::Validator kSeconds(
     [](std::string& text) {
         return seconds_of(text) ? std::string()
-                                : "'" + text + "' is not a number of seconds above 0";
+                                : "'" + text +
+                                      "' is not a number of seconds above 0 (from the "
+                                      "command line or RQINIT_LOST_NODE_GRACE)";
     },
     "SECONDS");
-
-// RQINIT_LOST_NODE_GRACE, the Compose and Stack files' way to set --grace.
-bool grace_from_environment(double* grace) {
-    const char* text = std::getenv("RQINIT_LOST_NODE_GRACE");
-    if (text == nullptr || *text == '\0') return true;
-    std::optional<double> seconds = seconds_of(text);
-    if (!seconds) {
-        spdlog::error(
-            "RQINIT_LOST_NODE_GRACE='{}' is not a number of seconds above 0; set it "
-            "to one, such as 120, or leave it unset",
-            text);
-        return false;
-    }
-    *grace = *seconds;
-    return true;
-}
 
 int lost_nodes_main(int argc, char** argv) {
     CLI::App app{"rqinit-lost-nodes: delete dynamic Slurm nodes silent for a grace period"};
     app.set_version_flag("--version", std::string("rqinit-lost-nodes ") + RQINIT_VERSION);
     double grace = 120, every = 10;
+    // RQINIT_LOST_NODE_GRACE: the Compose and Stack files' way to set it.
     app.add_option("--grace", grace, "seconds a node may be silent before it is deleted")
+        ->envname("RQINIT_LOST_NODE_GRACE")
         ->check(kSeconds);
     app.add_option("--every", every, "seconds between looks at the nodes")->check(kSeconds);
     try {
@@ -101,7 +88,6 @@ int lost_nodes_main(int argc, char** argv) {
         return code == 0 ? 0 : rqinit::exit_code::kUsage;
     }
     rqinit::setup_logging("info", "rqinit-lost-nodes");
-    if (!app.count("--grace") && !grace_from_environment(&grace)) return rqinit::exit_code::kUsage;
     spdlog::info("deleting dynamic nodes silent for {:g} s (looking every {:g} s)", grace, every);
     rqinit::LostNodeWatch watch(grace);
     for (;;) {

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "nodes/scontrol_record.hpp"
 #include "reconfigure/command_run.hpp"
 #include "roles/slurm_common.hpp"
 #include "roles/slurm_conf_text.hpp"
@@ -186,11 +187,8 @@ int reconfigure_controller(const ReconfigureOptions& options) {
 // The node's features as slurmctld lists them ("" when it does not list the node).
 std::string current_features(const std::string& node) {
     CommandRun show = run_command({"scontrol", "-o", "show", "node", node}, {}, 10);
-    const std::string key = "AvailableFeatures=";
-    auto at = show.output.find(key);
-    if (show.exit_code != 0 || at == std::string::npos) return "";
-    auto end = show.output.find(' ', at);
-    return show.output.substr(at + key.size(), end - at - key.size());
+    if (show.exit_code != 0) return "";
+    return std::string(scontrol_field(show.output, "AvailableFeatures="));
 }
 
 int reconfigure_node(const ReconfigureOptions& options) {

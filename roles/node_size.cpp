@@ -1,5 +1,7 @@
 #include "roles/node_size.hpp"
 
+#include "roles/slurm_conf_text.hpp"
+
 #include <array>
 #include <cctype>
 #include <sstream>
@@ -40,6 +42,14 @@ std::string known_keys() {
 }
 
 }  // namespace
+
+std::string node_size_error(const std::string& role, const std::string& text) {
+    if (text.find_first_not_of(" \t") == std::string::npos) return "";
+    if (role_feature(role).empty())
+        return "RQINIT_NODE_SIZE='" + text + "' is set, but role " + role +
+               " is not a compute node (c or q); unset it for this container";
+    return parse_node_size(text).error;
+}
 
 NodeSize parse_node_size(const std::string& text) {
     NodeSize size;

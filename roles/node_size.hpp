@@ -16,4 +16,8 @@ struct NodeSize {
 
 NodeSize parse_node_size(const std::string& text);
 
+// What is wrong with RQINIT_NODE_SIZE=text in a container of role, in one line; "" if nothing
+// (empty text, or a well-formed size on a compute node: c or q).
+std::string node_size_error(const std::string& role, const std::string& text);
+
 }  // namespace rqinit::slurm

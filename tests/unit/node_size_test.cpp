@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+using rqinit::slurm::node_size_error;
 using rqinit::slurm::parse_node_size;
 
 TEST_CASE("empty: the real hardware") {
@@ -29,4 +30,15 @@ TEST_CASE("a wrong key or value is one line naming the value and the fix") {
     CHECK_FALSE(parse_node_size("CPUs=-1").error.empty());
     CHECK_FALSE(parse_node_size("Gres=qpu:1").error.empty());  // the role's, not the size's
     CHECK_FALSE(parse_node_size("CPUs").error.empty());
+}
+
+TEST_CASE("a size is for compute nodes only; empty is fine anywhere") {
+    CHECK(node_size_error("c", "CPUs=4").empty());
+    CHECK(node_size_error("q", "CPUs=1").empty());
+    CHECK(node_size_error("login", " ").empty());
+    CHECK(node_size_error("login", "CPUs=4") ==
+          "RQINIT_NODE_SIZE='CPUs=4' is set, but role login is not a compute node (c or q); unset "
+          "it for this container");
+    CHECK(node_size_error("c", "CPUs=x") ==
+          "RQINIT_NODE_SIZE='CPUs=x': CPUs must be a whole number above 0, not 'x'");
 }
