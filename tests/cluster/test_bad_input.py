@@ -1,11 +1,13 @@
 """Bad input to a container: each ends with one line saying why and a documented exit code
 (README, "Exit codes"), and harms nothing else."""
+import contextlib
 import os
 import tempfile
 
 import pytest
 
-from conftest import ENV, IMAGE, PROJECT, REPO, as_user, compose, on, run, sinfo_rows, wait_until
+from conftest import (ENV, IMAGE, PROJECT, REPO, as_user, cluster, compose, on, run, sinfo_rows,
+                      wait_until)
 
 
 def run_role(role, secrets, network=None, timeout=120):
@@ -108,3 +110,39 @@ def test_a_password_slurm_cannot_hold_is_refused_in_one_line(phase1):
         "rqinit: error: slurmdbd.conf: the secret /run/secrets/db_password has a double quote (\") "
         "and a space; /etc/slurm/slurmdbd.conf cannot hold both (a Slurm value with a space must be "
         "in double quotes, and a quoted value cannot contain one): choose a value without it"]
+
+
+@contextlib.contextmanager
+def secrets_file_swapped(name, content):
+    """.secrets/NAME holds content (None: is missing) inside the with block; restored after."""
+    path = REPO / ".secrets" / name
+    kept = path.read_bytes()
+    try:
+        if content is None:
+            path.unlink()
+        else:
+            path.write_bytes(content)
+        yield
+    finally:
+        path.write_bytes(kept)
+        path.chmod(0o600)
+
+
+def test_a_munge_key_replaced_under_a_running_cluster_is_refused_at_once(phase1):
+    with secrets_file_swapped("munge.key", os.urandom(1024)):
+        result = cluster("add-q1", check=False, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "cluster: .secrets/munge.key is not the key the running slurmctld started with (replaced "
+        "since?): restore it, or restart the whole cluster with it (make down, then make up)")
+    assert compose("ps", "-q", "q1").stdout.strip() == "", "q1 was started with the wrong key"
+
+
+def test_a_lost_munge_key_is_not_made_anew_beside_the_running_cluster(phase1):
+    with secrets_file_swapped("munge.key", None):
+        result = cluster("start", "c1", check=False, timeout=60)
+        assert not (REPO / ".secrets" / "munge.key").exists(), "a new key was made"
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"cluster: .secrets/munge.key is missing, but the {PROJECT} cluster's containers were made "
+        "with the old one: restore it, or remove them first (make down)")
