@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= 2
 export TIMEFORMAT := stage took %1R s
 
-.PHONY: packages mutate all build debug release arm64 test-arm64 test-arm64-cluster test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-swarm bench-qpu bench-nfs clean up down wipe add-q1 add-node remove-node demo image
+.PHONY: packages mutate all build debug release arm64 test-arm64 test-arm64-cluster test test-debug test-release test-cluster test-swarm deploy undeploy reconfigure bench bench-cluster bench-swarm bench-qpu bench-nfs bench-scale clean up down wipe add-q1 add-node remove-node demo image
 
 all: build
 build: release
@@ -72,6 +72,11 @@ bench-cluster:
 bench-swarm:
 	@echo "== stage: benchmarks: the Swarm stack on two hosts, Compose as the reference"
 	@time /usr/bin/python3 bench/swarm_bench.py --runs 3
+
+# 4, 8, 16 and 32 classical nodes, rqinit and the shell baseline at each (about 25 minutes).
+bench-scale:
+	@echo "== stage: benchmarks: the cluster growing to 32 nodes, rqinit and the shell baseline"
+	@time /usr/bin/python3 bench/scale_bench.py $(ARGS)
 
 bench-qpu:
 	@echo "== stage: benchmarks: what the qpu plugin adds to a job"

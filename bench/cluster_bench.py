@@ -548,14 +548,14 @@ def baseline_dockerfile() -> str:
     kept, dropped = [], []
     for i, ins in enumerate(instructions):
         word = ins.split(None, 1)[0].upper() if ins.strip() and not ins.lstrip().startswith("#") else ""
-        # rqinit and rqinit-nfs, however the COPY names them (one line, both binaries)
-        rqinit_binary = word == "COPY" and "/build/release/rqinit" in ins
+        # rqinit and its helpers, built in the image's build stage (one COPY line, all binaries)
+        rqinit_binary = word == "COPY" and "/out/rqinit" in ins
         if i > last_from and (word in ("HEALTHCHECK", "ENTRYPOINT", "CMD", "LABEL") or rqinit_binary):
             dropped.append(word + (" rqinit" if rqinit_binary else ""))
             continue
         kept.append(ins)
     if "COPY rqinit" not in dropped or "ENTRYPOINT" not in dropped:
-        raise BenchError("images/Dockerfile changed shape: no COPY of build/release/rqinit or no "
+        raise BenchError("images/Dockerfile changed shape: no COPY of /out/rqinit or no "
                          "ENTRYPOINT in its final stage; update baseline_dockerfile()")
     kept += ["# --- the baselines' own part (bench/cluster_bench.py)",
              "COPY bench/baseline/entrypoint.sh bench/baseline/entrypoint-careful.sh /usr/local/bin/",
