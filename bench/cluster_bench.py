@@ -771,6 +771,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def exit_status(errors: list[str]) -> int:
+    """Lists what could not be measured; 1 if anything, else 0 (the bench's exit status)."""
+    if not errors:
+        return 0
+    print("\nnot measured:")
+    for error in errors:
+        print(f"  {error}")
+    return 1
+
+
 def interrupted(signum, _frame):
     # SIGTERM becomes the same unwinding as Ctrl-C, so the finally clauses tear our projects down.
     raise KeyboardInterrupt(f"signal {signum}")
@@ -823,12 +833,7 @@ def main(argv: list[str]) -> int:
     print_critical(results["rqinit"])
     print_timeline(results)
     print_per_run(results)
-    if errors:
-        print("\nnot measured:")
-        for error in errors:
-            print(f"  {error}")
-        return 1
-    return 0
+    return exit_status(errors)
 
 
 if __name__ == "__main__":

@@ -309,12 +309,7 @@ def main(argv: list[str]) -> int:
                          cb.spread(arm64["amd64"], "s", 1), cb.ratio(a, b)]])
     if missed:
         print("\nmissed or not judged: " + "; ".join(missed))
-    if errors:
-        print("\nnot measured:")
-        for error in errors:
-            print(f"  {error}")
-        return 1
-    return 0
+    return cb.exit_status(errors)
 
 
 if __name__ == "__main__":
