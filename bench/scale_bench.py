@@ -297,12 +297,16 @@ def main(argv: list[str]) -> int:
         for cluster in touched[-2:]:
             cluster.wipe()
 
-    print(f"rqinit cluster vs the architecture-style shell baseline, growing: {args.runs} run(s) per "
-          f"size, medians (min–max); {time.monotonic() - began:.0f} s in all; memory is anonymous "
-          f"memory (cgroup) at idle\n")
-    missed = report(results, args.sizes) if args.sizes else []
-    if arm64 is not None:
+    missed = []
+    if args.sizes:
+        print(f"rqinit cluster vs the architecture-style shell baseline, growing: {args.runs} run(s) "
+              f"per size, medians (min–max); {time.monotonic() - began:.0f} s in all; memory is "
+              f"anonymous memory (cgroup) at idle\n")
+        missed = report(results, args.sizes)
         print()
+    if arm64 is not None:
+        print(f"the minimal cluster, arm64 image under qemu and amd64 image: {args.runs} run(s), "
+              f"medians (min–max)\n")
         a, b = cb.median_of(arm64["arm64"]), cb.median_of(arm64["amd64"])
         cb.print_table(["minimal cluster up -> c1 idle", "arm64 (qemu)", "amd64", "ratio"],
                        [["mysql slurmdbd slurmctld c1 login", cb.spread(arm64["arm64"], "s", 1),
