@@ -249,19 +249,20 @@ def node_states(cluster: Cluster) -> dict[str, str] | None:
     return dict(line.split(None, 1) for line in result.stdout.splitlines() if " " in line)
 
 
-def wait_all_idle(cluster: Cluster, started: float) -> float:
-    """Seconds from `started` until sinfo on login lists c1, c2 and q1 as idle."""
-    log(f"{cluster.label}: waiting up to {UP_TIMEOUT_S} s for {', '.join(NODES)} idle in sinfo on login")
+def wait_all_idle(cluster: Cluster, started: float, nodes=NODES, timeout: float = UP_TIMEOUT_S) -> float:
+    """Seconds from `started` until sinfo on login lists every one of `nodes` as idle."""
+    log(f"{cluster.label}: waiting up to {timeout:.0f} s for {len(nodes)} node(s) idle in sinfo on login")
     last = None
-    while time.monotonic() - started < UP_TIMEOUT_S:
+    while time.monotonic() - started < timeout:
         try:
             last = node_states(cluster)
         except BenchError:
             last = None  # login not created yet, or docker exec hung: ask again
-        if last and all(last.get(node) == "idle" for node in NODES):
+        if last and all(last.get(node) == "idle" for node in nodes):
             return time.monotonic() - started
         time.sleep(POLL_S)
-    raise BenchError(f"{cluster.label}: nodes not idle after {UP_TIMEOUT_S} s; last sinfo: {last}")
+    idle = sum(1 for node in nodes if last and last.get(node) == "idle")
+    raise BenchError(f"{cluster.label}: {idle} of {len(nodes)} nodes idle after {timeout:.0f} s")
 
 
 class EventRecorder:
@@ -322,12 +323,12 @@ def stale_node_addresses(cluster: Cluster) -> list[str]:
     return stale
 
 
-def measure_memory(cluster: Cluster) -> dict[str, float]:
+def measure_memory(cluster: Cluster, services=SERVICES) -> dict[str, float]:
     """MiB of anonymous memory per container, the median of a few reads."""
     log(f"{cluster.label}: letting the idle cluster settle for {SETTLE_S} s, then reading memory")
     time.sleep(SETTLE_S)
-    files = {s: cgroup_memory_stat(int(cluster.inspect(s, "{{.State.Pid}}"))) for s in SERVICES}
-    samples = {s: [] for s in SERVICES}
+    files = {s: cgroup_memory_stat(int(cluster.inspect(s, "{{.State.Pid}}"))) for s in services}
+    samples = {s: [] for s in services}
     for _ in range(MEMORY_SAMPLES):
         for service, stat_file in files.items():
             samples[service].append(anonymous_bytes(stat_file) / MIB)

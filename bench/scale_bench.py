@@ -46,7 +46,6 @@ ARRAY_TASKS = 1000
 GENERATED = Path("/tmp/rqscale")  # the grown Compose files, one per cluster and size
 ARM64_IMAGE = "rqinit/rasqberry:arm64"
 MINIMAL = ("mysql", "slurmdbd", "slurmctld", "c1", "login")
-POLL_S = 0.5
 
 
 @dataclass
@@ -76,45 +75,18 @@ def grown_compose_file(cluster: cb.Cluster, nodes: int) -> Path:
 
 def at_size(cluster: cb.Cluster, nodes: int) -> cb.Cluster:
     """The same cluster, its Compose file grown to `nodes` classical nodes."""
-    grown = cb.Cluster(cluster.label, cluster.project, grown_compose_file(cluster, nodes),
-                       cluster.image, cluster.image_variable)
-    return grown
-
-
-def wait_idle(cluster: cb.Cluster, nodes: list[str], started: float, timeout: float) -> float:
-    """Seconds from `started` until sinfo on login lists every one of `nodes` idle."""
-    cb.log(f"{cluster.label}: waiting up to {timeout:.0f} s for {len(nodes)} node(s) idle in sinfo on login")
-    last = None
-    while time.monotonic() - started < timeout:
-        try:
-            last = cb.node_states(cluster)
-        except cb.BenchError:
-            last = None  # login not created yet, or docker exec hung: ask again
-        if last and all(last.get(node) == "idle" for node in nodes):
-            return time.monotonic() - started
-        time.sleep(POLL_S)
-    idle = sum(1 for node in nodes if last and last.get(node) == "idle")
-    raise cb.BenchError(f"{cluster.label}: {idle} of {len(nodes)} nodes idle after {timeout:.0f} s")
+    return cb.Cluster(cluster.label, cluster.project, grown_compose_file(cluster, nodes),
+                      cluster.image, cluster.image_variable)
 
 
 def up_until_idle(cluster: cb.Cluster, nodes: list[str], services: tuple = ()) -> float:
+    """`up -d` (of `services`, default all) until every one of `nodes` is idle."""
     timeout = 300 + 10 * len(nodes)
     started = time.monotonic()
     cluster.compose("up", "-d", *services, timeout=timeout)
-    elapsed = wait_idle(cluster, nodes, started, timeout)
+    elapsed = cb.wait_all_idle(cluster, started, nodes, timeout)
     cb.log(f"{cluster.label}: {len(nodes)} node(s) idle after {elapsed:.1f} s")
     return elapsed
-
-
-def anonymous_mib(cluster: cb.Cluster, services: list[str]) -> dict[str, float]:
-    """MiB of anonymous memory per container, the median of a few reads."""
-    files = {s: cb.cgroup_memory_stat(int(cluster.inspect(s, "{{.State.Pid}}"))) for s in services}
-    samples = {s: [] for s in services}
-    for _ in range(cb.MEMORY_SAMPLES):
-        for service, stat_file in files.items():
-            samples[service].append(cb.anonymous_bytes(stat_file) / cb.MIB)
-        time.sleep(0.5)
-    return {s: statistics.median(v) for s, v in samples.items()}
 
 
 def run_array(cluster: cb.Cluster, tasks: int) -> float:
@@ -134,17 +106,16 @@ def run_array(cluster: cb.Cluster, tasks: int) -> float:
     return elapsed
 
 
-def measure(cluster: cb.Cluster, nodes: int) -> Sample:
+def measure(cluster: cb.Cluster, nodes: int, tasks: int) -> Sample:
     sample = Sample()
     names = [f"c{n}" for n in range(1, nodes + 1)]
     try:
         cluster.wipe()
         sample.up = up_until_idle(cluster, names)
-        time.sleep(cb.SETTLE_S)
-        memory = anonymous_mib(cluster, ["slurmctld", *names])
+        memory = cb.measure_memory(cluster, ["slurmctld", *names])
         sample.controller_mib = memory["slurmctld"]
         sample.node_mib = statistics.median(memory[n] for n in names)
-        sample.array = run_array(cluster, ARRAY_TASKS)
+        sample.array = run_array(cluster, tasks)
     except cb.BenchError as exc:
         cb.log(str(exc))
         sample.errors.append(f"{cluster.label}, {nodes} nodes: {exc}")
@@ -187,7 +158,7 @@ def slope(points: dict[int, float | None]) -> float | None:
     return sum((n - mean_n) * (v - mean_v) for n, v in got) / spread_n
 
 
-def report(results: dict, sizes: list[int]) -> list[str]:
+def report(results: dict, sizes: list[int], tasks: int) -> list[str]:
     """Prints the tables; returns the goal lines that missed or could not be judged."""
     med = lambda label, n, attr: cb.median_of([getattr(s, attr) for s in results[label][n]])
     cell = lambda label, n, attr, unit, digits=1: cb.spread(
@@ -202,7 +173,7 @@ def report(results: dict, sizes: list[int]) -> list[str]:
                      cell("rqinit", n, "array", "s"), cell("arch", n, "array", "s"),
                      cb.ratio(med("rqinit", n, "array"), med("arch", n, "array"))])
     cb.print_table(["nodes", "up->idle rqinit", "up->idle arch", "ratio", "ctld rqinit", "ctld arch",
-                    "per node rqinit", "per node arch", f"array({ARRAY_TASKS}) rqinit", "array arch",
+                    "per node rqinit", "per node arch", f"array({tasks}) rqinit", "array arch",
                     "ratio"], rows)
     print()
     growth = []
@@ -223,7 +194,7 @@ def report(results: dict, sizes: list[int]) -> list[str]:
     t_first, t_last = med("rqinit", first, "up"), med("rqinit", last, "up")
     linear = None if t_first is None or t_last is None else t_last / t_first <= last / first
     goals.append([f"up->idle grows no worse than linearly ({first} -> {last} nodes)",
-                  "n/a" if linear is None else f"x{t_last / t_first:.2f} for x{last / first:.0f} nodes",
+                  "n/a" if linear is None else f"x{t_last / t_first:.2f} for x{last / first:g} nodes",
                   cb.verdict(linear)])
     base_last = med("arch", last, "up")
     within = None if t_last is None or base_last is None else t_last <= 1.5 * base_last
@@ -239,6 +210,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=1, help="runs per cluster and size (default 1)")
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
                         help="classical node counts, comma-separated (default 4,8,16,32)")
+    parser.add_argument("--array-tasks", type=int, default=ARRAY_TASKS,
+                        help=f"tasks of the job array (default {ARRAY_TASKS}; fewer for a smoke run)")
     parser.add_argument("--arm64", action="store_true",
                         help="also the minimal arm64 cluster under qemu beside amd64's")
     parser.add_argument("--arm64-only", action="store_true",
@@ -252,7 +225,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.sizes = sorted({int(s) for s in args.sizes.split(",")})
     except ValueError:
         parser.error(f"--sizes {args.sizes}: give node counts such as 4,8,16,32")
-    if args.runs < 1 or not args.sizes or args.sizes[0] < 2 or args.sizes[-1] > 60:
+    if args.runs < 1 or args.array_tasks < 1 or not args.sizes or args.sizes[0] < 2 or args.sizes[-1] > 60:
         parser.error("--runs must be at least 1 and each size from 2 to 60 (slurm.conf: MaxNodeCount=64)")
     return args
 
@@ -280,7 +253,7 @@ def main(argv: list[str]) -> int:
                     cb.log(f"run {number + 1}/{args.runs}: {label}, {n} classical nodes")
                     cluster = at_size(bases[label], n)
                     touched.append(cluster)
-                    sample = measure(cluster, n)
+                    sample = measure(cluster, n, args.array_tasks)
                     results[label][n].append(sample)
                     errors += sample.errors
         if args.arm64:
@@ -302,7 +275,7 @@ def main(argv: list[str]) -> int:
         print(f"rqinit cluster vs the architecture-style shell baseline, growing: {args.runs} run(s) "
               f"per size, medians (min–max); {time.monotonic() - began:.0f} s in all; memory is "
               f"anonymous memory (cgroup) at idle\n")
-        missed = report(results, args.sizes)
+        missed = report(results, args.sizes, args.array_tasks)
         print()
     if arm64 is not None:
         print(f"the minimal cluster, arm64 image under qemu and amd64 image: {args.runs} run(s), "

@@ -4,7 +4,6 @@ The session starts its own Compose project (rqtest, apart from a user's `make up
 builds the image if needed through the same scripts a user runs, and removes the project with its
 volumes at the end. Every wait polls with a deadline and says what it waits for.
 """
-import hashlib
 import json
 import os
 import shutil
@@ -104,49 +103,47 @@ def sinfo_rows():
     return user_checks.sinfo_rows(as_user)
 
 
+NODES_LIST = REPO / ".cluster" / f"{PROJECT}.nodes"  # nodes added with add-node (stack/cluster)
+
+
+def forget_added_nodes():
+    for added in (NODES_LIST, NODES_LIST.with_suffix(".nodes.yml")):
+        added.unlink(missing_ok=True)
+
+
 def remove_project():
     """Everything of the test project, by Compose's label: containers (nodes added with add-node
     too), volumes and networks, and the list of added nodes. Nothing, if Docker is not up yet."""
     label = f"label=com.docker.compose.project={PROJECT}"
-    containers = run(["docker", "ps", "-aq", "--filter", label], check=False).stdout.split()
-    if containers:
-        run(["docker", "rm", "--force", *containers], timeout=180)
-    volumes = run(["docker", "volume", "ls", "-q", "--filter", label], check=False).stdout.split()
-    if volumes:
-        run(["docker", "volume", "rm", "--force", *volumes], timeout=120)
-    networks = run(["docker", "network", "ls", "-q", "--filter", label], check=False).stdout.split()
-    if networks:
-        run(["docker", "network", "rm", *networks], timeout=120)
-    nodes_list = REPO / ".cluster" / f"{PROJECT}.nodes"
-    for added in (nodes_list, nodes_list.with_suffix(".nodes.yml")):
-        added.unlink(missing_ok=True)
+
+    def remove_each(listing, removal):
+        found = run(listing + ["--filter", label], check=False).stdout.split()
+        if found:
+            run(removal + found, timeout=180)
+
+    remove_each(["docker", "ps", "-aq"], ["docker", "rm", "--force"])  # containers first
+    remove_each(["docker", "volume", "ls", "-q"], ["docker", "volume", "rm", "--force"])
+    remove_each(["docker", "network", "ls", "-q"], ["docker", "network", "rm"])
+    forget_added_nodes()
 
 
-def kept_cluster_has_the_munge_key():
-    """Whether a running slurmctld of the project uses .secrets/munge.key as it is now."""
-    key = REPO / ".secrets" / "munge.key"
-    ids = compose("ps", "-q", "slurmctld", check=False).stdout.split()
-    if not key.exists() or not ids:
-        return False
-    theirs = run(["docker", "exec", ids[0], "sha256sum", "/etc/munge/munge.key"], check=False)
-    return theirs.stdout.split()[:1] == [hashlib.sha256(key.read_bytes()).hexdigest()]
+def remove_phase2_nodes():
+    """q1, and the nodes an earlier session added with add-node: their containers first, while
+    the Compose file still names them, then the list."""
+    compose("rm", "--stop", "--force", "q1", check=False)
+    if NODES_LIST.exists():
+        for line in NODES_LIST.read_text().splitlines():
+            compose("rm", "--stop", "--force", line.split()[0], check=False)
+    forget_added_nodes()
 
 
 @pytest.fixture(scope="session")
 def phase1():
     """mysql, slurmdbd, slurmctld, c1, c2 and login, healthy, made afresh; removed with its
-    volumes at the end. With RQTEST_KEEP=1 the cluster stays, and the next session reuses it if
-    it still has this checkout's munge key."""
-    if os.environ.get("RQTEST_KEEP") == "1" and kept_cluster_has_the_munge_key():
-        # Phase 1 has no quantum node yet, nor any node added with add-node by the last session:
-        # their containers first, while the Compose file still names them, then the list.
-        compose("rm", "--stop", "--force", "q1", check=False)
-        nodes_list = REPO / ".cluster" / f"{PROJECT}.nodes"
-        if nodes_list.exists():
-            for line in nodes_list.read_text().splitlines():
-                compose("rm", "--stop", "--force", line.split()[0], check=False)
-        for added in (nodes_list, nodes_list.with_suffix(".nodes.yml")):
-            added.unlink(missing_ok=True)
+    volumes at the end. With RQTEST_KEEP=1 the cluster stays, and the next session reuses it
+    unless a running slurmctld holds another munge key than .secrets/munge.key."""
+    if os.environ.get("RQTEST_KEEP") == "1" and cluster("check-key", check=False).returncode == 0:
+        remove_phase2_nodes()
     else:
         # A cluster left by another run (a killed session, another checkout on a Docker engine
         # that outlived it) may hold another munge key and older jobs: a node added now could

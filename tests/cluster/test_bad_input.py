@@ -6,8 +6,8 @@ import tempfile
 
 import pytest
 
-from conftest import (ENV, IMAGE, PROJECT, REPO, as_user, cluster, compose, on, run, sinfo_rows,
-                      wait_until)
+from conftest import (CLUSTER, ENV, IMAGE, PROJECT, REPO, as_user, cluster, compose, on, run,
+                      sinfo_rows, wait_until)
 
 
 def run_role(role, secrets, network=None, timeout=120):
@@ -146,3 +146,21 @@ def test_a_lost_munge_key_is_not_made_anew_beside_the_running_cluster(phase1):
     assert result.stderr.strip() == (
         f"cluster: .secrets/munge.key is missing, but the {PROJECT} cluster's containers were made "
         "with the old one: restore it, or remove them first (make down)")
+
+
+def test_a_lost_database_password_is_not_made_anew_beside_its_database(phase1):
+    # Another project, with no containers but the database volume a cluster leaves after `down`.
+    project = f"{PROJECT}-db"
+    run(["docker", "volume", "create", f"{project}_mysql_data"])
+    try:
+        with secrets_file_swapped("db_password", None):
+            result = run(["env", f"COMPOSE_PROJECT_NAME={project}", "bash", str(CLUSTER), "secrets"],
+                         check=False)
+            assert not (REPO / ".secrets" / "db_password").exists(), "a new password was made"
+    finally:
+        run(["docker", "volume", "rm", f"{project}_mysql_data"])
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"cluster: .secrets/db_password is missing, but the database in volume {project}_mysql_data "
+        "was made with the old one: restore it, or remove the volume (make wipe; its accounting "
+        "data is lost)")
