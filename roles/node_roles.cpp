@@ -1,7 +1,7 @@
 // c and q: compute nodes. They join as Slurm dynamic nodes (slurmd -Z), so adding q1 to a running
 // cluster needs no edit of slurm.conf and no restart of the rest. Slurm 22.05 keeps the address a
-// dynamic node first registered with, hence the nodeaddr update after ready, and a stopped node
-// stays listed unless it is deleted, hence the delete after stop.
+// dynamic node first registered with, hence its address set to its name after ready, and a
+// stopped node stays listed unless it is deleted, hence the delete after stop (rqinit-node).
 //
 // They run configless (slurmd --conf-server): slurmd fetches slurm.conf, gres.conf, cgroup.conf
 // and plugstack.conf from slurmctld, and again at every `scontrol reconfigure`, so a changed
@@ -41,19 +41,21 @@ Plan node_plan(const RoleContext& context, const std::string& role, std::string 
                          "! printf '%s' \"$node\" | grep -qE 'State=[A-Z+]*(DOWN|FUTURE)'",
                          "slurmd-ready", name};
     slurmd.ready.interval = 0.2;
-    // The controller keeps the address a dynamic node first had; pin the node to its name so
-    // every connection asks Docker's DNS, and a container back with a new address is found.
-    // Then the features node-features.conf gives the role (make reconfigure changes them live).
-    // Name and role are arguments ($1, $2), never text of the script.
+    // The controller keeps the address a dynamic node registered from; rqinit-node names it
+    // (Docker's DNS then finds a container back with a new address) and keeps the mark of this
+    // registration. Then the features node-features.conf gives the role (make reconfigure
+    // changes them live). Name and role are arguments ($1, $2), never text of the script.
     slurmd.after_ready = {"/bin/sh",
                           "-c",
-                          "scontrol update nodename=\"$1\" nodeaddr=\"$1\" nodehostname=\"$1\" && "
+                          "/usr/sbin/rqinit-node joined \"$1\" && "
                           "exec /usr/sbin/rqinit --role=\"$2\" reconfigure",
                           "node-joined",
                           name,
                           role};
-    // On a clean stop the node leaves the cluster and registers afresh on its next start.
-    slurmd.after_stop = {"/usr/bin/scontrol", "delete", "nodename=" + name};
+    // On a clean stop the node leaves the cluster and registers afresh on its next start;
+    // unless another slurmd has registered as this name since (a Swarm task replaced while
+    // this one was cut off): that entry is the new task's (nodes/node_registration.hpp).
+    slurmd.after_stop = {"/usr/sbin/rqinit-node", "leaving", name};
     slurmd.hook_timeout = 10;
     // Health asks the local slurmd only (scontrol show slurmd talks to localhost): Docker and
     // Swarm act on health, and a controller outage must not mark every node unhealthy.
@@ -63,18 +65,11 @@ Plan node_plan(const RoleContext& context, const std::string& role, std::string 
     slurmd.health_retries = 3;
     // A node deleted while its slurmd lived on (cut off for longer than the controller's
     // lost-node grace period, nodes/lost_nodes.hpp; or a controller that lost its state) is
-    // unknown to the controller, and slurmd registers only when it starts. So every 20 s: when
-    // the controller answers that it does not know this node, slurmd is ended and rqinit starts
-    // it again, and it registers afresh. Any other answer (no controller at all) changes nothing.
-    ServiceSpec rejoin =
-        service("rejoin", {"/bin/sh", "-c",
-                           "while sleep 20; do "
-                           "out=$(scontrol show node \"$1\" 2>&1) && continue; "
-                           "case $out in *\"Node $1 not found\"*) "
-                           "echo \"the controller does not know $1 (deleted while cut off?): "
-                           "restarting slurmd, which registers again\"; "
-                           "kill \"$(cat /run/slurm/slurmd.pid)\";; esac; done",
-                           "rejoin", name});
+    // unknown to the controller, and slurmd registers only when it starts; a controller killed
+    // before it saved the node's name may hold it at an old address. So every 20 s rqinit-node
+    // looks: unknown, slurmd is ended (rqinit starts it again, it registers afresh); at an
+    // address, the name is set again. No answer at all (no controller) changes nothing.
+    ServiceSpec rejoin = service("rejoin", {"/usr/sbin/rqinit-node", "watch", name});
     rejoin.depends_on = {"slurmd"};
     // Until slurmd has fetched the configuration, scontrol reads the stack's copy.
     ServiceSpec wait = wait_for_slurmctld();

@@ -88,6 +88,18 @@ def test_a_node_deleted_while_alive_registers_again(phase1):
     assert out == "c3"
 
 
+def test_a_node_held_at_an_address_is_named_again(phase1):
+    # As after a controller killed before it saved the node's name: the entry holds the address
+    # slurmd registered from, which the container loses when it comes back with another. The
+    # node's watch (rqinit-node, every 20 s) sets the address to the name again.
+    address = on("c3", "hostname", "-i").stdout.split()[0]
+    on("login", "scontrol", "update", "nodename=c3", f"nodeaddr={address}")
+    assert node_field("c3", "NodeAddr") == address
+    wait_until("c3's address to be its name again", lambda: node_field("c3", "NodeAddr") == "c3",
+               timeout=45)
+    assert f"the controller has c3 at {address}" in compose("logs", "--no-color", "c3").stdout
+
+
 def test_a_killed_node_is_deleted_after_the_grace_period_and_returns_when_started(phase1):
     c3 = container_id("c3")
     run(["docker", "kill", "-s", "KILL", c3])  # no clean stop: the node cannot delete itself

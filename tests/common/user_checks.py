@@ -6,8 +6,9 @@ Each suite's conftest gives its own `as_user` (a command on login as rasqberry);
 import time
 
 
-def wait_until(what, predicate, timeout=60, interval=0.5):
-    """predicate's first true answer, or an AssertionError naming what was awaited."""
+def wait_until(what, predicate, timeout=60, interval=0.5, explain=None):
+    """predicate's first true answer, or an AssertionError naming what was awaited and, if given,
+    what explain() says of the state at the deadline (the cluster's side of a timeout)."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
@@ -15,7 +16,8 @@ def wait_until(what, predicate, timeout=60, interval=0.5):
         if last:
             return last
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+    said = f"\n{explain()}" if explain else ""
+    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r}){said}")
 
 
 def sinfo_rows(as_user):

@@ -188,14 +188,31 @@ def wait_for_job(job, name):
     def state():
         out = as_user("sacct", "-X", "-n", "-P", "-j", job, "-o", "State").stdout.split()
         return out and out[0] not in ("PENDING", "RUNNING") and out[0]
-    assert wait_until(f"job {job} to end", state, timeout=300) == "COMPLETED"
+    ended = wait_until(f"job {job} to end", state, timeout=300, explain=cluster_state)
+    assert ended == "COMPLETED"
     assert as_user("cat", f"/home/rasqberry/swarm-test/{name}-{job}.out").stdout.strip() == \
         f"{name} done on c1"
 
 
+def cluster_state():
+    """What a timeout needs to be read later: the nodes as slurmctld sees them (state, address,
+    reason), every task of the stack, and the current controller task's last lines (slurmctld,
+    its lost-node sweeper, rqinit)."""
+    nodes = as_user("scontrol", "-o", "show", "nodes", check=False)
+    fields = re.compile(r"(NodeName|NodeAddr|State|Reason)=(\S+)")
+    shown = "\n".join(" ".join("=".join(pair) for pair in fields.findall(line))
+                      for line in nodes.stdout.splitlines()) or nodes.stderr
+    tasks = docker("rasqberry", "stack", "ps", STACK, "--format",
+                   "{{.Name}} {{.Node}} {{.DesiredState}} {{.CurrentState}} {{.Error}}",
+                   check=False).stdout
+    host, container = task_or_none("slurmctld") or ("rasqberry", f"{STACK}_slurmctld")
+    logs = docker(host, "logs", "--tail", "60", container, check=False)  # this task's only
+    return f"nodes:\n{shown}\ntasks:\n{tasks}slurmctld's last lines:\n{logs.stdout}{logs.stderr}"
+
+
 def wait_for_phase3(timeout=300):
     wait_until("the phase-3 sinfo again", lambda: sinfo_rows() == sorted(PHASE3_SINFO),
-               timeout=timeout)
+               timeout=timeout, explain=cluster_state)
 
 
 def tasks_settled(services=OUTAGE_NODES):
@@ -215,7 +232,8 @@ def tasks_settled(services=OUTAGE_NODES):
 
 
 def wait_until_healed():
-    wait_until("Swarm to run one current task of c3, c4 and q2", tasks_settled, timeout=300)
+    wait_until("Swarm to run one current task of c3, c4 and q2", tasks_settled, timeout=300,
+               explain=cluster_state)
     wait_for_phase3()
 
 
@@ -225,7 +243,7 @@ def test_the_second_hosts_engine_stopped_then_started_again(deployed):
     try:
         # A clean stop: rqinit takes each node out of the cluster on its way down.
         wait_until("c3, c4 and q2 out of service", lambda: out_of_service(node_states()),
-                   timeout=120)
+                   timeout=120, explain=cluster_state)
     finally:
         two_hosts.start_engine_again(two_hosts.SECOND)
     wait_until_healed()
@@ -237,13 +255,21 @@ def test_a_cut_link_to_the_second_host_then_restored(deployed):
     two_hosts.set_link(two_hosts.SECOND, "down")
     try:
         seen = wait_until("c3, c4 and q2 not responding", lambda: out_of_service(node_states()) and
-                          node_states(), timeout=120)
+                          node_states(), timeout=120, explain=cluster_state)
         assert all(seen.get(node, "").endswith("*") or seen.get(node, "").startswith("down")
                    for node in OUTAGE_NODES), seen
     finally:
         two_hosts.set_link(two_hosts.SECOND, "up")
     wait_until_healed()
     wait_for_job(job, "link")
+    # The old tasks, stopped once the link was back, often after their replacements had
+    # registered, deleted no replacement's entry: each new node is listed, on its first slurmd.
+    for service in OUTAGE_NODES:
+        assert as_user("scontrol", "show", "node", service, check=False).returncode == 0, service
+        host, container = task(service)
+        logs = docker(host, "logs", container)
+        assert (logs.stdout + logs.stderr).count("started slurmd (pid") == 1, \
+            f"{service}'s slurmd was started again:\n{cluster_state()}"
 
 
 def test_the_controller_killed_leaves_the_nodes_running_and_jobs_run_again(deployed):
@@ -251,7 +277,7 @@ def test_the_controller_killed_leaves_the_nodes_running_and_jobs_run_again(deplo
     host, controller = task("slurmctld")
     docker(host, "kill", controller)
     wait_until("a new slurmctld task", lambda: task_or_none("slurmctld") not in (None, (host, controller)),
-               timeout=120)
+               timeout=120, explain=cluster_state)
     wait_for_phase3()
     out = as_user("srun", "-N", "4", "-p", "normal", "hostname", timeout=120).stdout.split()
     assert sorted(out) == ["c1", "c2", "c3", "c4"]

@@ -141,8 +141,14 @@ TEST_CASE("a compute node registers again when the controller no longer knows it
                                   [](const ServiceSpec& spec) { return spec.name == "rejoin"; });
         REQUIRE(found != plan.services.end());
         CHECK(found->depends_on == std::vector<std::string>{"slurmd"});
-        // The node's name is the script's $1, never its text.
-        CHECK(found->command.back() == "c3; touch /tmp/owned");
-        CHECK(found->command[2].find("c3") == std::string::npos);
+        // The node's name is an argument of its own, never shell text.
+        CHECK(found->command ==
+              std::vector<std::string>{"/usr/sbin/rqinit-node", "watch", "c3; touch /tmp/owned"});
+        auto slurmd = std::find_if(plan.services.begin(), plan.services.end(),
+                                   [](const ServiceSpec& spec) { return spec.name == "slurmd"; });
+        REQUIRE(slurmd != plan.services.end());
+        CHECK(slurmd->after_stop ==
+              std::vector<std::string>{"/usr/sbin/rqinit-node", "leaving", "c3; touch /tmp/owned"});
+        CHECK(slurmd->after_ready[2].find("rqinit-node joined \"$1\"") != std::string::npos);
     }
 }
