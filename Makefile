@@ -28,8 +28,9 @@ debug: packages
 # Everything CI runs: unit and init tests under the sanitizers, the init tests again against the
 # static binary that the image ships, and again against the aarch64 build under qemu (none of it
 # needs Docker), then the real cluster under Compose (stack/cluster installs and starts Docker if
-# it is missing), then on two hosts in a swarm (two Docker engines of the test's own).
-test: test-debug test-release test-arm64 test-cluster test-swarm
+# it is missing), a minimal cluster of the arm64 image under qemu, then on two hosts in a swarm
+# (two Docker engines of the test's own).
+test: test-debug test-release test-arm64 test-cluster test-arm64-cluster test-swarm
 
 test-debug: debug
 	@echo "== stage: unit and init tests (debug build)"

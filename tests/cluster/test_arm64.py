@@ -10,7 +10,8 @@ import tempfile
 
 import pytest
 
-from conftest import IMAGE, REPO, as_user, cluster, compose, on, run, sinfo_rows, wait_until
+from conftest import (IMAGE, REPO, as_user, cluster, compose, on, remove_project, run, sinfo_rows,
+                      wait_until)
 
 SERVICES = ["mysql", "slurmdbd", "slurmctld", "c1", "login"]
 
@@ -18,6 +19,7 @@ SERVICES = ["mysql", "slurmdbd", "slurmctld", "c1", "login"]
 @pytest.fixture(scope="session")
 def arm64_cluster():
     assert IMAGE.endswith(":arm64"), "run through ctest (cluster.arm64 sets RQINIT_IMAGE)"
+    remove_project()  # what another run left on this engine (another munge key, older jobs)
     run(["bash", str(REPO / "images" / "build"), IMAGE], timeout=3600)
     cluster("start", *SERVICES, timeout=1200)
     yield
