@@ -7,6 +7,7 @@
 #include <string>
 
 #include "init/exit_codes.hpp"
+#include "init/guarded_main.hpp"
 #include "init/log.hpp"
 #include "nfs/nfs_commands.hpp"
 
@@ -45,14 +46,6 @@ int nfs_main(int argc, char** argv) {
 
 }  // namespace
 
-// An escaped exception is one line and 111, as in rqinit, never "terminate called".
 int main(int argc, char** argv) {
-    try {
-        return nfs_main(argc, argv);
-    } catch (const std::exception& error) {
-        spdlog::critical("{}", error.what());
-    } catch (...) {
-        spdlog::critical("unknown error");
-    }
-    return rqinit::exit_code::kSystem;
+    return rqinit::guarded_main(nfs_main, argc, argv);
 }

@@ -8,15 +8,14 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <charconv>
 #include <chrono>
-#include <optional>
-#include <string_view>
 #include <thread>
 
 #include "init/exit_codes.hpp"
+#include "init/guarded_main.hpp"
 #include "init/log.hpp"
 #include "nodes/lost_nodes.hpp"
+#include "nodes/seconds_option.hpp"
 #include "reconfigure/command_run.hpp"
 
 #ifndef RQINIT_VERSION
@@ -53,25 +52,6 @@ void look(rqinit::LostNodeWatch& watch) {
     }
 }
 
-// A number of seconds above 0, or nullopt.
-std::optional<double> seconds_of(std::string_view text) {
-    double seconds = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (error != std::errc() || end != text.data() + text.size() || !(seconds > 0))
-        return std::nullopt;
-    return seconds;
-}
-
-// For CLI11: its own range check prints the whole range of double.
-const CLI::Validator kSeconds(
-    [](std::string& text) {
-        return seconds_of(text) ? std::string()
-                                : "'" + text +
-                                      "' is not a number of seconds above 0 (from the "
-                                      "command line or RQINIT_LOST_NODE_GRACE)";
-    },
-    "SECONDS");
-
 int lost_nodes_main(int argc, char** argv) {
     CLI::App app{"rqinit-lost-nodes: delete dynamic Slurm nodes silent for a grace period"};
     app.set_version_flag("--version", std::string("rqinit-lost-nodes ") + RQINIT_VERSION);
@@ -79,8 +59,9 @@ int lost_nodes_main(int argc, char** argv) {
     // RQINIT_LOST_NODE_GRACE: the Compose and Stack files' way to set it.
     app.add_option("--grace", grace, "seconds a node may be silent before it is deleted")
         ->envname("RQINIT_LOST_NODE_GRACE")
-        ->check(kSeconds);
-    app.add_option("--every", every, "seconds between looks at the nodes")->check(kSeconds);
+        ->check(rqinit::seconds_validator("the command line or RQINIT_LOST_NODE_GRACE"));
+    app.add_option("--every", every, "seconds between looks at the nodes")
+        ->check(rqinit::seconds_validator());
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
@@ -98,14 +79,6 @@ int lost_nodes_main(int argc, char** argv) {
 
 }  // namespace
 
-// An escaped exception is one line and 111, as in rqinit, never "terminate called".
 int main(int argc, char** argv) {
-    try {
-        return lost_nodes_main(argc, argv);
-    } catch (const std::exception& error) {
-        spdlog::critical("{}", error.what());
-    } catch (...) {
-        spdlog::critical("unknown error");
-    }
-    return rqinit::exit_code::kSystem;
+    return rqinit::guarded_main(lost_nodes_main, argc, argv);
 }

@@ -23,9 +23,11 @@
 #include <thread>
 
 #include "init/exit_codes.hpp"
+#include "init/guarded_main.hpp"
 #include "init/log.hpp"
 #include "nodes/node_registration.hpp"
 #include "nodes/scontrol_record.hpp"
+#include "nodes/seconds_option.hpp"
 #include "reconfigure/command_run.hpp"
 
 #ifndef RQINIT_VERSION
@@ -144,7 +146,7 @@ int node_main(int argc, char** argv) {
     CLI::App* look = app.add_subcommand("watch", "register again when forgotten; re-pin");
     for (CLI::App* command : {join, leave, look})
         command->add_option("name", name, "the node's name")->required();
-    look->add_option("--every", every, "seconds between looks")->check(CLI::PositiveNumber);
+    look->add_option("--every", every, "seconds between looks")->check(rqinit::seconds_validator());
     look->add_option("--pid-file", pid_file, "slurmd's pid file");
     try {
         app.parse(argc, argv);
@@ -160,14 +162,6 @@ int node_main(int argc, char** argv) {
 
 }  // namespace
 
-// An escaped exception is one line and 111, as in rqinit, never "terminate called".
 int main(int argc, char** argv) {
-    try {
-        return node_main(argc, argv);
-    } catch (const std::exception& error) {
-        spdlog::critical("{}", error.what());
-    } catch (...) {
-        spdlog::critical("unknown error");
-    }
-    return rqinit::exit_code::kSystem;
+    return rqinit::guarded_main(node_main, argc, argv);
 }

@@ -1,0 +1,34 @@
+// A command-line option holding a number of seconds above 0 (rqinit-lost-nodes --grace and
+// --every, rqinit-node watch --every), checked with one clear line: CLI11's own range check
+// prints the whole range of double.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <charconv>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace rqinit {
+
+// A number of seconds above 0, or nullopt.
+inline std::optional<double> seconds_of(std::string_view text) {
+    double seconds = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (error != std::errc() || end != text.data() + text.size() || !(seconds > 0))
+        return std::nullopt;
+    return seconds;
+}
+
+// where: what else may have given the value (an environment variable), for the message.
+inline CLI::Validator seconds_validator(std::string where = "the command line") {
+    return CLI::Validator(
+        [where](std::string& text) {
+            return seconds_of(text)
+                       ? std::string()
+                       : "'" + text + "' is not a number of seconds above 0 (from " + where + ")";
+        },
+        "SECONDS");
+}
+
+}  // namespace rqinit
