@@ -18,7 +18,11 @@ WatchAction watch_action(std::string_view name, const NodeAnswer& answer) {
 
 std::string registration_mark(const NodeAnswer& answer) {
     if (answer.exit_code != 0) return {};
-    return std::string(scontrol_field(answer.output, "SlurmdStartTime="));
+    std::string_view mark = scontrol_field(answer.output, "SlurmdStartTime=");
+    // A time (2026-11-27T02:57:28), or nothing: a controller that restarted shows "None" for a
+    // node recovered from its state until the node's slurmd answers it again.
+    if (mark.empty() || mark.front() < '0' || mark.front() > '9') return {};
+    return std::string(mark);
 }
 
 LeaveAction leave_action(std::string_view recorded_mark, const NodeAnswer& answer) {
@@ -26,7 +30,9 @@ LeaveAction leave_action(std::string_view recorded_mark, const NodeAnswer& answe
     // Nothing recorded (the controller did not answer when the node joined), or nothing to
     // compare: deleting is what a clean stop always did, and deleting an unknown node is harmless.
     if (recorded_mark.empty() || now.empty()) return LeaveAction::delete_node;
-    return now == recorded_mark ? LeaveAction::delete_node : LeaveAction::leave_alone;
+    // The marks are ISO 8601 times, so they compare as text. Only a later start is another
+    // slurmd's: the same node's slurmd registering again keeps its start time.
+    return now > recorded_mark ? LeaveAction::leave_alone : LeaveAction::delete_node;
 }
 
 }  // namespace rqinit

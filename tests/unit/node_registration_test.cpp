@@ -39,6 +39,8 @@ TEST_CASE("watch: no controller, no news: nothing is done") {
 TEST_CASE("the mark of a registration is the controller's SlurmdStartTime") {
     CHECK(registration_mark(listed("c3", "2026-11-27T02:57:28")) == "2026-11-27T02:57:28");
     CHECK(registration_mark(kNotFound).empty());
+    // A restarted controller, before the node's slurmd has answered it again.
+    CHECK(registration_mark(listed("c3", "None")).empty());
     CHECK(registration_mark(kNoController).empty());
 }
 
@@ -51,4 +53,6 @@ TEST_CASE("leaving: the entry is deleted only while it is this node's registrati
     CHECK(leave_action("", listed("c3", ours)) == LeaveAction::delete_node);
     CHECK(leave_action(ours, kNoController) == LeaveAction::delete_node);
     CHECK(leave_action(ours, kNotFound) == LeaveAction::delete_node);
+    CHECK(leave_action(ours, listed("c3", "None")) == LeaveAction::delete_node);
+    CHECK(leave_action(ours, listed("c3", "2026-11-27T02:40:59")) == LeaveAction::delete_node);
 }
