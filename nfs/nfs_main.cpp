@@ -6,7 +6,6 @@
 
 #include <string>
 
-#include "init/exit_codes.hpp"
 #include "init/guarded_main.hpp"
 #include "init/log.hpp"
 #include "nfs/nfs_commands.hpp"
@@ -31,12 +30,7 @@ int nfs_main(int argc, char** argv) {
     auto* check = app.add_subcommand("check", "exit 0 if TARGET is mounted and answers");
     check->add_option("target", target, "the mount point")->required();
     app.require_subcommand(1);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& error) {
-        int code = app.exit(error);
-        return code == 0 ? 0 : rqinit::exit_code::kUsage;
-    }
+    if (auto code = rqinit::parse_command_line(app, argc, argv)) return *code;
     rqinit::setup_logging("info", "rqinit-nfs");
     if (*probe) return rqinit::nfs_probe_command(url);
     if (*fuse) return rqinit::nfs_fuse_command(url);

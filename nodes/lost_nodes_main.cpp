@@ -11,7 +11,6 @@
 #include <chrono>
 #include <thread>
 
-#include "init/exit_codes.hpp"
 #include "init/guarded_main.hpp"
 #include "init/log.hpp"
 #include "nodes/lost_nodes.hpp"
@@ -62,12 +61,7 @@ int lost_nodes_main(int argc, char** argv) {
         ->check(rqinit::seconds_validator("the command line or RQINIT_LOST_NODE_GRACE"));
     app.add_option("--every", every, "seconds between looks at the nodes")
         ->check(rqinit::seconds_validator());
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& error) {
-        int code = app.exit(error);
-        return code == 0 ? 0 : rqinit::exit_code::kUsage;
-    }
+    if (auto code = rqinit::parse_command_line(app, argc, argv)) return *code;
     rqinit::setup_logging("info", "rqinit-lost-nodes");
     spdlog::info("deleting dynamic nodes silent for {:g} s (looking every {:g} s)", grace, every);
     rqinit::LostNodeWatch watch(grace);

@@ -22,7 +22,6 @@
 #include <string>
 #include <thread>
 
-#include "init/exit_codes.hpp"
 #include "init/guarded_main.hpp"
 #include "init/log.hpp"
 #include "nodes/node_registration.hpp"
@@ -58,7 +57,8 @@ bool pin_address(const std::string& name) {
     return run.exit_code == 0;
 }
 
-std::string read_mark(const std::string& path) {
+// The first line of a file (a mark, a pid), or "" if it cannot be read.
+std::string read_first_line(const std::string& path) {
     std::ifstream in(path);
     std::string mark;
     std::getline(in, mark);
@@ -78,7 +78,7 @@ int joined(const std::string& name, const std::string& mark_file) {
 }
 
 int leaving(const std::string& name, const std::string& mark_file) {
-    std::string ours = read_mark(mark_file);
+    std::string ours = read_first_line(mark_file);
     NodeAnswer answer = show_node(name);
     if (rqinit::leave_action(ours, answer) == rqinit::LeaveAction::leave_alone) {
         spdlog::info(
@@ -98,7 +98,7 @@ int leaving(const std::string& name, const std::string& mark_file) {
 
 // slurmd's pid, as it wrote it (SlurmdPidFile).
 void end_slurmd(const std::string& pid_file) {
-    std::string text = read_mark(pid_file);
+    std::string text = read_first_line(pid_file);
     int pid = std::atoi(text.c_str());
     if (pid <= 1) {
         spdlog::warn("no slurmd pid in {} ('{}'): nothing ended", pid_file, text);
@@ -148,12 +148,7 @@ int node_main(int argc, char** argv) {
         command->add_option("name", name, "the node's name")->required();
     look->add_option("--every", every, "seconds between looks")->check(rqinit::seconds_validator());
     look->add_option("--pid-file", pid_file, "slurmd's pid file");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& error) {
-        int code = app.exit(error);
-        return code == 0 ? 0 : rqinit::exit_code::kUsage;
-    }
+    if (auto code = rqinit::parse_command_line(app, argc, argv)) return *code;
     rqinit::setup_logging("info", "rqinit-node");
     if (join->parsed()) return joined(name, mark_file);
     if (leave->parsed()) return leaving(name, mark_file);
