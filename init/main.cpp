@@ -11,6 +11,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "init/clock.hpp"
 #include "init/config_file.hpp"
 #include "init/control_socket.hpp"
 #include "init/exit_codes.hpp"
@@ -259,14 +260,31 @@ int check_config(const Options& options) {
     return 0;
 }
 
-int ask(const Options& options, const std::string& request) {
-    ControlReply reply = ask_control_socket(options.control_socket, request);
+int ask_status(const Options& options) {
+    ControlReply reply = ask_control_socket(options.control_socket, "status");
+    std::cout << reply.text << (reply.reached ? "" : "\n");
+    return reply.reached ? 0 : 1;
+}
+
+// Docker probes health first only `interval` after the start, and Swarm gives a task its DNS
+// name only once healthy, so every container that waits for this one would wait for the next
+// probe too. With --wait, a probe made while the container is still starting (no service has
+// failed yet, some are not ready) asks again until it is healthy, so the name appears the moment
+// the container is ready. Once healthy, an unhealthy answer is given at once.
+int ask_health(const Options& options, double wait) {
+    double deadline = monotonic_seconds() + wait;
+    ControlReply reply = ask_control_socket(options.control_socket, "health");
+    while (reply.reached && reply.text.rfind("starting:", 0) == 0 &&
+           monotonic_seconds() < deadline) {
+        usleep(50 * 1000);
+        reply = ask_control_socket(options.control_socket, "health");
+    }
     if (!reply.reached) {
-        std::cout << (request == "health" ? "unhealthy: " : "") << reply.text << "\n";
+        std::cout << "unhealthy: " << reply.text << "\n";
         return 1;
     }
     std::cout << reply.text;
-    return request == "health" && reply.text.rfind("healthy", 0) != 0 ? 1 : 0;
+    return reply.text.rfind("healthy", 0) == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -306,6 +324,12 @@ int rqinit_main(int argc, char** argv) {
     auto* status = app.add_subcommand("status", "show the services of a running rqinit");
     auto* health =
         app.add_subcommand("health", "exit 0 if healthy, 1 if not (for Docker HEALTHCHECK)");
+    double health_wait = 0;
+    health
+        ->add_option("--wait", health_wait,
+                     "while the container is starting, wait up to this many seconds for it "
+                     "to be healthy")
+        ->check(CLI::Range(0.0, 3600.0));
     ReconfigureOptions reconfigure_options;
     reconfigure_options.from = slurm::kConfigDir;
     auto* reconfigure_command =
@@ -336,8 +360,8 @@ int rqinit_main(int argc, char** argv) {
     }
 
     if (*check) return check_config(options);
-    if (*status) return ask(options, "status");
-    if (*health) return ask(options, "health");
+    if (*status) return ask_status(options);
+    if (*health) return ask_health(options, health_wait);
     if (*reconfigure_command) {
         reconfigure_options.role = options.role;
         reconfigure_options.hostname = role_context().hostname;

@@ -47,10 +47,11 @@ std::string format_status_table(const std::vector<ServiceSnapshot>& services) {
     return text;
 }
 
-std::string health_line(const std::vector<ServiceSnapshot>& services, bool stopping) {
+std::string health_line(const std::vector<ServiceSnapshot>& services, bool stopping,
+                        bool been_healthy) {
     if (stopping) return "unhealthy: rqinit is stopping";
     for (const auto& s : services)
-        if (!s.healthy) return "unhealthy: " + s.why;
+        if (!s.healthy) return (been_healthy ? "unhealthy: " : "starting: ") + s.why;
     return "healthy";
 }
 

@@ -21,7 +21,9 @@ struct ServiceSnapshot {
 
 std::string format_status_table(const std::vector<ServiceSnapshot>& services);
 
-// "healthy" or "unhealthy: <first reason>".
-std::string health_line(const std::vector<ServiceSnapshot>& services, bool stopping);
+// "healthy", "unhealthy: <first reason>", or "starting: <first reason>" until every service has
+// been ready once (been_healthy false): `rqinit health --wait` waits through that phase only.
+std::string health_line(const std::vector<ServiceSnapshot>& services, bool stopping,
+                        bool been_healthy);
 
 }  // namespace rqinit

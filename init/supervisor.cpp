@@ -164,7 +164,18 @@ void Supervisor::run_one_turn() {
     // signal, so one signal can stand for many exits.
     reap_children();
     advance(monotonic_seconds());
+    note_first_health(monotonic_seconds());
     contained_errors_ = 0;
+}
+
+// Until every service has been ready once, `rqinit health` answers "starting", which
+// `rqinit health --wait` waits through; after, a failing service is "unhealthy" at once.
+void Supervisor::note_first_health(double now) {
+    if (been_healthy_ || stopping_) return;
+    for (size_t i : start_order_)
+        if (!snapshot_of(i, now).healthy) return;
+    been_healthy_ = true;
+    spdlog::info("every service is ready: the container is healthy");
 }
 
 // Nothing may end PID 1 but the ordered stop: an error inside the loop (a failed system call,
@@ -364,7 +375,7 @@ std::vector<ServiceSnapshot> Supervisor::snapshot() const {
 
 std::string Supervisor::answer_control(const std::string& request) const {
     if (request == "status") return format_status_table(snapshot());
-    if (request == "health") return health_line(snapshot(), stopping_) + "\n";
+    if (request == "health") return health_line(snapshot(), stopping_, been_healthy_) + "\n";
     return "error: unknown request '" + request + "' (known: status, health)\n";
 }
 

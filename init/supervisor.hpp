@@ -74,6 +74,7 @@ class Supervisor {
     bool finished() const;
     std::vector<ServiceSnapshot> snapshot() const;
     std::string answer_control(const std::string& request) const;
+    void note_first_health(double now);
 
     // --- the service table's executor (service_lifecycle.cpp)
     void deliver(size_t i, Event event);
@@ -111,6 +112,7 @@ class Supervisor {
     int signal_fd_ = -1;
     int timer_fd_ = -1;
     bool stopping_ = false;
+    bool been_healthy_ = false;  // every service has been ready once (health: "starting" till then)
     int exit_code_ = 0;
     int contained_errors_ = 0;
     bool advance_now_ = false;  // a contained error: run advance() without waiting

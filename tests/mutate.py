@@ -82,6 +82,13 @@ MUTATIONS = [
      "secrets/file_install.cpp", "S_IWGRP | S_IWOTH", "S_IWOTH", "unit.file_install"),
     ("32-byte munge key refused",
      "secrets/file_install.cpp", "< file.min_size", "<= file.min_size", "unit.file_install"),
+    ("health --wait waits on a container that was healthy before",
+     "init/supervisor.cpp", "    if (been_healthy_ || stopping_) return;\n",
+     "    if (stopping_) return;\n    been_healthy_ = false;\n    return;\n", "init.control"),
+    ("health never leaves its start phase",
+     "init/status_report.cpp", "(been_healthy ? \"unhealthy: \" : \"starting: \")",
+     "(been_healthy || true ? \"unhealthy: \" : \"starting: \")",
+     "unit.status_report|init.control"),
     # The cluster tests hold these too (tests/swarm: the link cut; tests/cluster/test_nodes.py:
     # a node held at an address), checked by hand: they take minutes each.
     ("a clean stop deletes the entry its replacement registered",

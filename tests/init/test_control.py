@@ -3,6 +3,8 @@ is 0 when all are ready and 1 with a one-line reason otherwise; socket mode 0600
 import os
 import signal
 import stat
+import threading
+import time
 
 from conftest import line_with, output_lines, plan, svc, wait_started
 
@@ -36,6 +38,44 @@ def test_health_is_1_with_reason_until_all_ready_then_0(rqinit, work, log):
     assert len(reason) == 1 and "db" in reason[0], reason
     open(go, "w").close()
     r.until(lambda: rqinit.client(r, "health").returncode == 0, what="health to turn 0")
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()
+
+
+def test_health_wait_answers_the_moment_a_starting_container_is_ready(rqinit, work, log):
+    """Swarm names a task in DNS only once Docker finds it healthy: `rqinit health --wait`
+    asked while the container starts answers 0 as soon as the last service is ready, not at
+    Docker's next probe; without --wait the same question answers "starting" at once."""
+    r, go = start_web_and_db(rqinit, work, log)
+    h = rqinit.client(r, "health")
+    assert h.returncode == 1 and h.stdout.startswith("starting: "), h.stdout
+    threading.Timer(1.5, lambda: open(go, "w").close()).start()
+    begun = time.monotonic()
+    h = rqinit.client(r, "health", "--wait=20")
+    waited = time.monotonic() - begun
+    assert h.returncode == 0 and h.stdout == "healthy\n", h.stdout
+    assert 1.0 < waited < 10, f"--wait answered after {waited:.1f} s (db was ready at 1.5 s)"
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()
+
+
+def test_health_wait_does_not_wait_once_the_container_was_healthy(rqinit, work, log):
+    """After the first health, a failing service is reported at once even with --wait, so
+    Docker's retries count it as before."""
+    ok = os.path.join(work, "healthy")
+    open(ok, "w").close()
+    cfg = plan({"web": {"command": svc("--name", "web", "--log", log), "health_retries": 1,
+                        "health": {"command": ["/usr/bin/test", "-e", ok], "interval": 0.05}}})
+    r = rqinit.start(config=cfg)
+    wait_started(r, log, "web")
+    r.until(lambda: rqinit.client(r, "health").returncode == 0, what="web to be healthy")
+    os.unlink(ok)
+    r.until(lambda: rqinit.client(r, "health").returncode == 1, what="web to turn unhealthy")
+    begun = time.monotonic()
+    h = rqinit.client(r, "health", "--wait=20")
+    waited = time.monotonic() - begun
+    assert h.returncode == 1 and h.stdout.startswith("unhealthy: "), h.stdout
+    assert waited < 5, f"--wait waited {waited:.1f} s on a container that was healthy before"
     r.signal(signal.SIGTERM)
     assert r.wait() == 0, r.output()
 
