@@ -27,6 +27,18 @@ ServiceSpec wait_for(const std::string& name, std::vector<std::string> probe, do
     return spec;
 }
 
+ServiceSpec wait_for_host(const std::string& name, const std::string& host,
+                          std::vector<std::string> probe, double timeout) {
+    // getent answers at once either way; exec keeps the probe's own exit status (100: give up).
+    std::vector<std::string> argv = {
+        "/bin/sh", "-c",
+        "getent hosts \"$1\" >/dev/null || { echo \"$1 does not resolve yet\"; exit 1; }; "
+        "shift; exec \"$@\"",
+        name, host};
+    argv.insert(argv.end(), probe.begin(), probe.end());
+    return wait_for(name, std::move(argv), timeout);
+}
+
 ServiceSpec with_health(ServiceSpec spec) {
     spec.health = spec.ready;
     spec.health.interval = 10;
@@ -121,8 +133,8 @@ ServiceSpec munged() {
 ServiceSpec wait_for_slurmctld() {
     // scontrol ping, and when it fails, where the name led: "is DOWN" alone cannot tell a
     // controller that does not answer from a name that resolves nowhere or to a stranger.
-    ServiceSpec wait = wait_for(
-        "slurmctld-up",
+    ServiceSpec wait = wait_for_host(
+        "slurmctld-up", "slurmctld",
         {"/bin/sh", "-c",
          "out=$(/usr/bin/scontrol ping 2>&1) && exit 0; "
          "printf '%s (slurmctld resolves to %s)\\n' \"$(printf '%s\\n' \"$out\" | head -1)\" "

@@ -18,6 +18,11 @@ inline const std::string kDemoUser = "rasqberry";          // uid 1000, in the i
 ServiceSpec service(const std::string& name, std::vector<std::string> command);
 // A wait: a service with no command, ready when the probe command exits 0.
 ServiceSpec wait_for(const std::string& name, std::vector<std::string> probe, double timeout);
+// A wait for another container by its name (host): each try runs the probe only once the name
+// resolves. Swarm names a task only once it is healthy, and Slurm's tools retry a name that
+// does not resolve for 10-30 s: called straight away they would see it seconds late.
+ServiceSpec wait_for_host(const std::string& name, const std::string& host,
+                          std::vector<std::string> probe, double timeout);
 
 FileInstall munge_key();
 // A template with "@DB_PASSWORD@", replaced by the db_password secret written in the syntax of

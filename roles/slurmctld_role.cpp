@@ -1,6 +1,6 @@
-// slurmctld: the controller, once slurmdbd answers. When ready it makes sure the demonstration
-// user has an accounting association, so `sacct` and limits work from the first job, and
-// partition-view keeps the partitions a user sees in step with the nodes present.
+// slurmctld: the controller, once slurmdbd answers. When ready, partition-view keeps the
+// partitions a user sees in step with the nodes present. (The demonstration user's accounting
+// association is the login node's: login_role.cpp.)
 #include "roles/slurm_common.hpp"
 #include "roles/slurm_roles.hpp"
 
@@ -12,8 +12,8 @@ Plan slurmctld_plan(const RoleContext&) {
     Plan plan = slurm_base_plan();
     plan.directories.push_back({"/var/spool/slurmctld", "slurm:slurm", 0700});
 
-    ServiceSpec slurmdbd =
-        wait_for("slurmdbd-up", {"/usr/bin/sacctmgr", "--noheader", "show", "cluster"}, 300);
+    ServiceSpec slurmdbd = wait_for_host(
+        "slurmdbd-up", "slurmdbd", {"/usr/bin/sacctmgr", "--noheader", "show", "cluster"}, 300);
     slurmdbd.depends_on = {"munged"};
 
     ServiceSpec slurmctld = service("slurmctld", {"/usr/sbin/slurmctld", "-D", "-i"});
@@ -21,13 +21,6 @@ Plan slurmctld_plan(const RoleContext&) {
     slurmctld.depends_on = {"munged", "slurmdbd-up"};
     slurmctld.ready.kind = Probe::Kind::command;
     slurmctld.ready.argv = {"/usr/bin/scontrol", "ping"};
-    // The user name is an argument ($1), not text of the script.
-    slurmctld.after_ready = {
-        "/bin/sh", "-c",
-        "sacctmgr -n show user \"$1\" | grep -q . || "
-        "{ sacctmgr -i add account demo Description=demonstration Organization=rasqberry && "
-        "sacctmgr -i add user \"$1\" Account=demo; }",
-        "demo-account", kDemoUser};
     // The partitions a user sees follow the nodes present (phase 1: normal only; phase 2:
     // quantum too, as the default). Ready once the view is right, so a restarted controller
     // counts as up only with the view it had.
@@ -36,7 +29,7 @@ Plan slurmctld_plan(const RoleContext&) {
     view.depends_on = {"slurmctld"};
     view.ready.kind = Probe::Kind::command;
     view.ready.argv = {"/usr/bin/test", "-e", "/run/slurm/partition-view.ready"};
-    view.ready.interval = 0.2;
+    view.ready.interval = 0.05;  // the nodes wait for the controller's health, which waits for this
     view.start_timeout = 60;
     // A compute node killed or lost with its host never deletes itself (node_roles.cpp does on a
     // clean stop): this deletes it once silent for RQINIT_LOST_NODE_GRACE (README, "Growing

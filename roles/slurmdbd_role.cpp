@@ -19,14 +19,14 @@ Plan slurmdbd_plan(const RoleContext&) {
 
     // An authenticated query, so that a wrong password shows here, by name, not as a slurmdbd
     // that fails later. "Access denied" will not pass by waiting: exit 100 ends the wait at once.
-    ServiceSpec mysql =
-        wait_for("mysql-up",
-                 {"/bin/sh", "-c",
-                  "out=$(mariadb --defaults-extra-file=/run/rqinit/mysql-client.cnf --host=mysql "
-                  "--connect-timeout=2 "
-                  "--execute='SELECT 1' slurm_acct_db 2>&1) && exit 0; echo \"$out\"; "
-                  "case $out in *'Access denied'*) exit 100;; esac; exit 1"},
-                 300);
+    ServiceSpec mysql = wait_for_host(
+        "mysql-up", "mysql",
+        {"/bin/sh", "-c",
+         "out=$(mariadb --defaults-extra-file=/run/rqinit/mysql-client.cnf --host=mysql "
+         "--connect-timeout=2 "
+         "--execute='SELECT 1' slurm_acct_db 2>&1) && exit 0; echo \"$out\"; "
+         "case $out in *'Access denied'*) exit 100;; esac; exit 1"},
+        300);
 
     ServiceSpec slurmdbd = service("slurmdbd", {"/usr/sbin/slurmdbd", "-D"});
     slurmdbd.user = "slurm";
