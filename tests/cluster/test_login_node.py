@@ -29,3 +29,14 @@ def test_a_user_makes_a_python_venv_on_login_and_its_python_runs(phase1):
     assert out.strip() == venv
     # pip comes with the venv (python3-venv ships its wheel): the venv is one a user can fill.
     assert as_user(f"{venv}/bin/python", "-m", "pip", "--version").stdout.startswith("pip ")
+
+
+def test_the_users_first_job_is_accounted_to_its_account_demo(phase1):
+    """login makes the association of rasqberry with the account demo before it is healthy, so
+    the first job a user submits is accounted to it (and an account's limits apply)."""
+    job = as_user("sbatch", "--parsable", "--wait", "-p", "normal", "-t", "1", "--wrap", "true",
+                  timeout=120).stdout.strip().split(";")[0]
+    assert as_user("sacctmgr", "-n", "-P", "show", "assoc", "user=rasqberry",
+                   "format=account").stdout.split() == ["demo"]
+    account = as_user("sacct", "-n", "-X", "-P", "-j", job, "-o", "account").stdout.strip()
+    assert account == "demo", f"job {job} accounted to '{account}'"
