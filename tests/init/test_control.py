@@ -26,6 +26,22 @@ def start_web_and_db(rqinit, work, log):
     return r, go
 
 
+def start_web_then_make_it_unhealthy(rqinit, work, log, health_retries):
+    """web, healthy while the file `ok` exists: started, healthy, then the file removed until
+    `rqinit health` says 1. Returns the run and the file's path (create it to heal web)."""
+    ok = os.path.join(work, "healthy")
+    open(ok, "w").close()
+    cfg = plan({"web": {"command": svc("--name", "web", "--log", log),
+                        "health_retries": health_retries,
+                        "health": {"command": ["/usr/bin/test", "-e", ok], "interval": 0.05}}})
+    r = rqinit.start(config=cfg)
+    wait_started(r, log, "web")
+    r.until(lambda: rqinit.client(r, "health").returncode == 0, what="web to be healthy")
+    os.unlink(ok)
+    r.until(lambda: rqinit.client(r, "health").returncode == 1, what="web to turn unhealthy")
+    return r, ok
+
+
 def words(line):
     return line.lower().replace("|", " ").split() if line else []
 
@@ -62,15 +78,7 @@ def test_health_wait_answers_the_moment_a_starting_container_is_ready(rqinit, wo
 def test_health_wait_does_not_wait_once_the_container_was_healthy(rqinit, work, log):
     """After the first health, a failing service is reported at once even with --wait, so
     Docker's retries count it as before."""
-    ok = os.path.join(work, "healthy")
-    open(ok, "w").close()
-    cfg = plan({"web": {"command": svc("--name", "web", "--log", log), "health_retries": 1,
-                        "health": {"command": ["/usr/bin/test", "-e", ok], "interval": 0.05}}})
-    r = rqinit.start(config=cfg)
-    wait_started(r, log, "web")
-    r.until(lambda: rqinit.client(r, "health").returncode == 0, what="web to be healthy")
-    os.unlink(ok)
-    r.until(lambda: rqinit.client(r, "health").returncode == 1, what="web to turn unhealthy")
+    r, ok = start_web_then_make_it_unhealthy(rqinit, work, log, health_retries=1)
     begun = time.monotonic()
     h = rqinit.client(r, "health", "--wait=20")
     waited = time.monotonic() - begun
@@ -126,15 +134,7 @@ def test_cmd_mode_answers_status_with_main(rqinit):
 def test_health_probe_turns_unhealthy_after_its_retries_and_back(rqinit, work, log):
     """A ready service whose health probe fails health_retries times in a row makes `rqinit
     health` say so (and it is not restarted); passing again makes it healthy again."""
-    ok = os.path.join(work, "healthy")
-    open(ok, "w").close()
-    cfg = plan({"web": {"command": svc("--name", "web", "--log", log), "health_retries": 2,
-                        "health": {"command": ["/usr/bin/test", "-e", ok], "interval": 0.05}}})
-    r = rqinit.start(config=cfg)
-    wait_started(r, log, "web")
-    r.until(lambda: rqinit.client(r, "health").returncode == 0, what="web to be healthy")
-    os.unlink(ok)
-    r.until(lambda: rqinit.client(r, "health").returncode == 1, what="web to turn unhealthy")
+    r, ok = start_web_then_make_it_unhealthy(rqinit, work, log, health_retries=2)
     reason = output_lines(rqinit.client(r, "health").stdout)
     assert len(reason) == 1 and "web failed its health check" in reason[0], reason
     web = line_with(rqinit.client(r, "status").stdout, "web").split()
