@@ -18,6 +18,7 @@
 #include "init/log.hpp"
 #include "init/plan_check.hpp"
 #include "init/signal_mask.hpp"
+#include "init/status_report.hpp"
 #include "init/supervisor.hpp"
 #include "nfs/kernel_mount.hpp"
 #include "nfs/mount_services.hpp"
@@ -274,8 +275,7 @@ int ask_status(const Options& options) {
 int ask_health(const Options& options, double wait) {
     double deadline = monotonic_seconds() + wait;
     ControlReply reply = ask_control_socket(options.control_socket, "health");
-    while (reply.reached && reply.text.rfind("starting:", 0) == 0 &&
-           monotonic_seconds() < deadline) {
+    while (reply.reached && reply.text.starts_with(kStarting) && monotonic_seconds() < deadline) {
         usleep(50 * 1000);
         reply = ask_control_socket(options.control_socket, "health");
     }
@@ -284,7 +284,7 @@ int ask_health(const Options& options, double wait) {
         return 1;
     }
     std::cout << reply.text;
-    return reply.text.rfind("healthy", 0) == 0 ? 0 : 1;
+    return reply.text.starts_with(kHealthy) ? 0 : 1;
 }
 
 }  // namespace

@@ -51,8 +51,8 @@ std::string health_line(const std::vector<ServiceSnapshot>& services, bool stopp
                         bool been_healthy) {
     if (stopping) return "unhealthy: rqinit is stopping";
     for (const auto& s : services)
-        if (!s.healthy) return (been_healthy ? "unhealthy: " : "starting: ") + s.why;
-    return "healthy";
+        if (!s.healthy) return std::string(been_healthy ? "unhealthy: " : kStarting) + s.why;
+    return std::string(kHealthy);
 }
 
 }  // namespace rqinit

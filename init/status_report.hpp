@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rqinit {
@@ -20,6 +21,10 @@ struct ServiceSnapshot {
 };
 
 std::string format_status_table(const std::vector<ServiceSnapshot>& services);
+
+// The words a health answer begins with; `rqinit health` (main.cpp) reads them.
+inline constexpr std::string_view kHealthy = "healthy";
+inline constexpr std::string_view kStarting = "starting: ";
 
 // "healthy", "unhealthy: <first reason>", or "starting: <first reason>" until every service has
 // been ready once (been_healthy false): `rqinit health --wait` waits through that phase only.

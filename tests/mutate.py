@@ -86,9 +86,16 @@ MUTATIONS = [
      "init/supervisor.cpp", "    if (been_healthy_ || stopping_) return;\n",
      "    if (stopping_) return;\n    been_healthy_ = false;\n    return;\n", "init.control"),
     ("health never leaves its start phase",
-     "init/status_report.cpp", "(been_healthy ? \"unhealthy: \" : \"starting: \")",
-     "(been_healthy || true ? \"unhealthy: \" : \"starting: \")",
+     "init/status_report.cpp", "(been_healthy ? \"unhealthy: \" : kStarting)",
+     "(been_healthy || true ? \"unhealthy: \" : kStarting)",
      "unit.status_report|init.control"),
+    ("health --wait never gives up on a container that stays starting",
+     "init/main.cpp", "reply.text.starts_with(kStarting) &&\n           monotonic_seconds() < deadline)",
+     "reply.text.starts_with(kStarting) &&\n           monotonic_seconds() < deadline + 3600)",
+     "init.control"),
+    ("a wait for a host runs its probe before the name resolves",
+     "roles/slurm_common.cpp", "\"getent hosts \\\"$1\\\" >/dev/null || ",
+     "\"true || ", "unit.role_plans"),
     # The cluster tests hold these too (tests/swarm: the link cut; tests/cluster/test_nodes.py:
     # a node held at an address), checked by hand: they take minutes each.
     ("a clean stop deletes the entry its replacement registered",

@@ -65,6 +65,12 @@ def test_health_wait_answers_the_moment_a_starting_container_is_ready(rqinit, wo
     r, go = start_web_and_db(rqinit, work, log)
     h = rqinit.client(r, "health")
     assert h.returncode == 1 and h.stdout.startswith("starting: "), h.stdout
+    # A container that stays starting: --wait gives up at its bound, still saying why.
+    begun = time.monotonic()
+    h = rqinit.client(r, "health", "--wait=0.5", timeout=10)
+    waited = time.monotonic() - begun
+    assert h.returncode == 1 and h.stdout.startswith("starting: "), h.stdout
+    assert 0.4 < waited < 5, f"--wait=0.5 answered after {waited:.1f} s"
     threading.Timer(1.5, lambda: open(go, "w").close()).start()
     begun = time.monotonic()
     h = rqinit.client(r, "health", "--wait=20")

@@ -4,10 +4,15 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "init/dependency_order.hpp"
+#include "reconfigure/command_run.hpp"
 #include "roles/role_registry.hpp"
+#include "roles/slurm_common.hpp"
+#include "temp_dir.hpp"
 
 using namespace rqinit;
 
@@ -151,4 +156,26 @@ TEST_CASE("a compute node registers again when the controller no longer knows it
               std::vector<std::string>{"/usr/sbin/rqinit-node", "leaving", "c3; touch /tmp/owned"});
         CHECK(slurmd->after_ready[2].find("rqinit-node joined \"$1\"") != std::string::npos);
     }
+}
+
+TEST_CASE("a wait for a host runs its probe only once the name resolves, with its own status") {
+    // A getent of the test's own on PATH: no name is looked up on the network.
+    TempDir dir;
+    auto make_getent = [&](const char* script) {
+        std::ofstream(dir / "getent") << "#!/bin/sh\n" << script << "\n";
+        std::filesystem::permissions(dir / "getent", std::filesystem::perms::owner_all);
+    };
+    auto try_once = [&] {
+        ServiceSpec wait =
+            slurm::wait_for_host("x-up", "x", {"/bin/sh", "-c", "echo probed; exit 100"}, 10);
+        return run_command(wait.ready.argv, {{"PATH", dir.path() + ":/usr/bin:/bin"}}, 10);
+    };
+    make_getent("exit 2");  // getent's status for a name it cannot find
+    CommandRun unresolved = try_once();
+    CHECK(unresolved.exit_code == 1);
+    CHECK(unresolved.output == "x does not resolve yet\n");
+    make_getent("echo '10.0.1.5 x'");
+    CommandRun resolved = try_once();
+    CHECK(resolved.exit_code == 100);  // the probe's "give up" reaches the wait
+    CHECK(resolved.output == "probed\n");
 }
