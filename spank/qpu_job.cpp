@@ -44,13 +44,6 @@ std::string rust_log_level(const std::optional<std::string>& srun_debug) {
     return "trace";
 }
 
-std::string timeout_seconds(uint32_t time_limit_minutes) {
-    const uint64_t seconds = uint64_t{time_limit_minutes} * 60;
-    if (time_limit_minutes == kInfiniteTimeLimit || seconds > 0xffffffffu)
-        return std::to_string(0xffffffffu);
-    return std::to_string(seconds);
-}
-
 PreparedJob prepare_qpu_job(const PluginArguments& arguments, const std::vector<std::string>& names,
                             const JobIdentity& job, JobEnvironment& environment, QrmiAccess& qrmi) {
     PreparedJob prepared;

@@ -75,11 +75,6 @@ PreparedJob prepare_qpu_job(const PluginArguments& arguments, const std::vector<
 // 5 and more trace; unset or not a number: info.
 std::string rust_log_level(const std::optional<std::string>& srun_debug);
 
-// <name>_QRMI_JOB_TIMEOUT_SECONDS: the time limit in minutes x 60; INFINITE (or a limit too
-// large for 32 bits) is 4294967295.
-std::string timeout_seconds(uint32_t time_limit_minutes);
-inline constexpr uint32_t kInfiniteTimeLimit = 0xffffffff;  // Slurm's INFINITE
-
 // Releases every token of the job; returns the lines to log (release errors only).
 std::vector<std::string> release_all(PreparedJob& job, const std::string& config_path,
                                      QrmiAccess& qrmi);

@@ -9,7 +9,8 @@
 //   slurmstepd of the batch step (remote, root): init_post_opt prepares the job (environment,
 //     acquisition); errors are held, never returned (an error there drains the node).
 //   the task, just before exec (remote, as the user): task_init reports a held error (the job
-//     fails alone) or sets each QPU's timeout.
+//     fails alone) or sets each QPU's timeout from the job's start and end in its environment,
+//     which slurmstepd puts there only then (job_time_limit.hpp).
 //   slurmstepd at the step's end: exit releases every token once.
 // A job without --qpu costs one option lookup per callback.
 extern "C" {
@@ -25,11 +26,11 @@ extern "C" {
 #include <memory>
 #include <sstream>
 
+#include "spank/job_time_limit.hpp"
 #include "spank/plugin_arguments.hpp"
 #include "spank/qpu_job.hpp"
 #include "spank/qpu_request.hpp"
 #include "spank/qrmi_library.hpp"
-#include "spank/time_limit_lookup.hpp"
 
 // Everything else is hidden (CMake builds with -fvisibility=hidden): slurmstepd sees only what
 // Slurm's loader looks up by name.
@@ -147,16 +148,15 @@ class Stopwatch {
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 double g_prepare_ms = 0;
-TimeLimitLookup g_time_limit;
 
-// The job's time limit in minutes, asked of slurmctld (time_limit_lookup.hpp says where).
-std::optional<uint32_t> time_limit_of(uint32_t job_id) {
-    job_info_msg_t* info = nullptr;
-    std::optional<uint32_t> limit;
-    if (slurm_load_job(&info, job_id, 0) == 0 && info && info->record_count >= 1)
-        limit = info->job_array[0].time_limit;
-    if (info) slurm_free_job_info_msg(info);
-    return limit;
+// This job fails, the node stays up. Not `return -1`: Slurm ignores the errors of an `optional`
+// plugin (plugstack.conf's default here), and the script would run. This is the task's own
+// process, just before exec: ending it is what Slurm does on an error. Its stderr is the job's
+// output: the line is what the user reads.
+[[noreturn]] void fail_task(const std::string& line) {
+    std::fprintf(stderr, "qpu: %s\n", line.c_str());
+    std::fflush(stderr);
+    _exit(1);
 }
 
 std::vector<std::string> arguments_of(int argc, char** argv) {
@@ -196,15 +196,8 @@ SPANK_EXPORT int slurm_spank_init_post_opt(spank_t spank, int, char**) {
     g_qrmi = std::make_unique<QrmiLibrary>();
     SpankEnvironment environment(spank);
     g_job = prepare_qpu_job(g_arguments, parsed.names, job, environment, *g_qrmi);
-    const double prepared_ms = stopwatch.milliseconds();
-    if (g_job.error.empty()) {
-        const std::string id = std::to_string(job.job_id);
-        g_time_limit.start({"squeue", "--noheader", "--jobs", id, "--format", "%l"},
-                           [id = job.job_id] { return time_limit_of(id); });
-    }
     g_prepare_ms = stopwatch.milliseconds();
-    slurm_debug("qpu: job %u: prepared in %.3f ms, time-limit lookup started in %.3f ms",
-                job.job_id, prepared_ms, g_prepare_ms - prepared_ms);
+    slurm_debug("qpu: job %u: prepared in %.3f ms", job.job_id, g_prepare_ms);
     if (!g_job.error.empty()) slurm_error("qpu: job %u: %s", job.job_id, g_job.error.c_str());
     return 0;  // never an error here: that would drain the node
 }
@@ -213,27 +206,19 @@ SPANK_EXPORT int slurm_spank_init_post_opt(spank_t spank, int, char**) {
 SPANK_EXPORT int slurm_spank_task_init(spank_t spank, int, char**) {
     if (!g_prepared || !spank_remote(spank)) return 0;
     Stopwatch stopwatch;
-    if (!g_job.error.empty()) {
-        std::fprintf(stderr, "qpu: %s\n", g_job.error.c_str());
-        std::fflush(stderr);
-        // This job fails, the node stays up. Not `return -1`: Slurm ignores the errors of an
-        // `optional` plugin (plugstack.conf's default here), and the script would run. This is
-        // the task's own process, just before exec: ending it is what Slurm does on an error.
-        _exit(1);
-    }
+    if (!g_job.error.empty()) fail_task(g_job.error);
     if (!g_job.notice.empty()) std::fprintf(stderr, "qpu: %s\n", g_job.notice.c_str());
-    uint32_t job_id = 0;
-    spank_get_item(spank, S_JOB_ID, &job_id);
-    const auto time_limit = g_time_limit.wait(std::chrono::seconds(10));
-    if (!time_limit) {
-        std::fprintf(stderr, "qpu: cannot read job %u's time limit from slurmctld\n", job_id);
-        std::fflush(stderr);
-        _exit(1);
-    }
-    const std::string seconds = timeout_seconds(*time_limit);
+    // What is acquired is released at the step's end (slurm_spank_exit), whichever way it ends.
+    const SpankEnvironment environment(spank);
+    const JobTimeLimit time_limit = job_time_limit(environment.get("SLURM_JOB_START_TIME"),
+                                                   environment.get("SLURM_JOB_END_TIME"));
+    if (!time_limit.error.empty()) fail_task(time_limit.error);
+    const std::string seconds = timeout_seconds(time_limit.minutes);
     for (const auto& acquisition : g_job.acquired)
         spank_setenv(spank, (acquisition.resource.name + "_QRMI_JOB_TIMEOUT_SECONDS").c_str(),
                      seconds.c_str(), 1);
+    uint32_t job_id = 0;
+    spank_get_item(spank, S_JOB_ID, &job_id);
     // Debug level: in the task, just before exec (the job's output is set up by now).
     slurm_debug("qpu: job %u: task start in %.3f ms", job_id, stopwatch.milliseconds());
     return 0;

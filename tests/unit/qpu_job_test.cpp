@@ -230,12 +230,3 @@ TEST_CASE("release_all: each token once, a failed release is a line to log") {
               return call.rfind("release", 0) == 0;
           }) == 2);
 }
-
-TEST_CASE("<name>_QRMI_JOB_TIMEOUT_SECONDS from the time limit in minutes") {
-    CHECK(timeout_seconds(0) == "0");
-    CHECK(timeout_seconds(1) == "60");
-    CHECK(timeout_seconds(90) == "5400");
-    CHECK(timeout_seconds(71582788) == "4294967280");
-    CHECK(timeout_seconds(71582789) == "4294967295");  // past 32 bits
-    CHECK(timeout_seconds(kInfiniteTimeLimit) == "4294967295");
-}
