@@ -10,7 +10,7 @@ Per job (one kernel, one clock for every container):
   sbatch    the sbatch command on login, start to exit: the plugin's check of --qpu is in it.
   launch    on q1, from slurmd's "Launching batch job" line (its log, in ms) to the
             job's first line (its own timestamp): slurmstepd's start, with the plugin's work
-            before a job runs (config read, environment, time-limit lookup).
+            before a job runs (config read, environment, the time limit from it).
   start     from just before `sbatch` to the job's first line: what a user waits, scheduler
             included (its delays are far larger than the plugin's cost, and vary more).
   wall      from just before `sbatch` to the job gone from squeue (asked every 50 ms): the

@@ -11,7 +11,7 @@ std::optional<uint64_t> unix_seconds(const std::string& text) {
     uint64_t seconds = 0;
     const char* end = text.data() + text.size();
     auto [at, error] = std::from_chars(text.data(), end, seconds);
-    if (text.empty() || error != std::errc() || at != end) return std::nullopt;
+    if (error != std::errc() || at != end) return std::nullopt;
     return seconds;
 }
 

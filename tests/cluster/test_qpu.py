@@ -43,6 +43,8 @@ def contract_variables(output):
 
 
 def expected_variables(job, names, time_limit_minutes):
+    """time_limit_minutes None: a job with no limit (QRMI's timeout is then 2^32 - 1 s)."""
+    timeout = "4294967295" if time_limit_minutes is None else str(time_limit_minutes * 60)
     expected = {"QRMI_JOB_UID": "1000", "QRMI_JOB_ID": job, "RUST_LOG": "info",
                 "QRMI_JOB_QPU_RESOURCES": ",".join(names),
                 "QRMI_JOB_QPU_TYPES": ",".join(QPUS[n][0] for n in names),
@@ -50,7 +52,7 @@ def expected_variables(job, names, time_limit_minutes):
                 "SLURM_JOB_QPU_TYPES": ",".join(QPUS[n][0] for n in names)}
     for name in names:
         expected.update({f"{name}_{key}": value for key, value in QPUS[name][1].items()})
-        expected[f"{name}_QRMI_JOB_TIMEOUT_SECONDS"] = str(time_limit_minutes * 60)
+        expected[f"{name}_QRMI_JOB_TIMEOUT_SECONDS"] = timeout
     return expected
 
 
@@ -77,6 +79,15 @@ def test_the_jobs_own_variable_wins_over_the_config(phase2):
     expected = expected_variables(job, ["qpu_a"], 3)
     expected["qpu_a_QRMI_URL"] = "https://mine"
     assert contract_variables(output) == expected
+
+
+def test_the_timeout_is_the_time_limit_from_the_jobs_start_and_end(phase2):
+    # The quantum partition has no MaxTime: without --time the job has no limit, and slurmctld
+    # gives it an end 365 days after its start.
+    job, output = batch("--qpu=qpu_a", script="env")
+    assert contract_variables(output) == expected_variables(job, ["qpu_a"], None)
+    job, output = batch("--qpu=qpu_a", "--time=2-00:01:00", script="env")
+    assert contract_variables(output) == expected_variables(job, ["qpu_a"], 2 * 24 * 60 + 1)
 
 
 def test_an_unknown_qpu_is_refused_at_sbatch_and_no_job_id_is_used(phase2):
