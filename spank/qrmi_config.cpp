@@ -13,6 +13,39 @@ namespace {
 // ordered: the environment keeps the file's order (plain json sorts keys).
 using json = nlohmann::ordered_json;
 
+// Names QRMI retired. A config that still has one passes every other check here and fails only
+// inside QRMI, at a job's start: it is refused where rqinit installs it and the plugin reads it.
+struct Renamed {
+    std::string_view old_name;
+    std::string_view new_name;
+};
+constexpr std::string_view kRenamedUntil = "the old name was accepted until November 21, 2026";
+constexpr Renamed kRenamedTypes[] = {{"qiskit-runtime-service", "ibm-quantum-compute-service"}};
+constexpr Renamed kRenamedKeyPrefixes[] = {{"QRMI_IBM_QRS_", "QRMI_IBM_QCS_"}};
+// Gone without a rename: ibm-quantum-system took its place (QRMI 0.13), but its keys are not
+// direct-access's renamed one for one, so the refusal lists the types there are.
+constexpr std::string_view kRemovedType = "direct-access";
+
+void refuse_retired_type(const std::string& named, const std::string& type) {
+    for (const auto& renamed : kRenamedTypes)
+        if (type == renamed.old_name)
+            throw ConfigError(named + " has the type \"" + type + "\", which QRMI renamed \"" +
+                              std::string(renamed.new_name) + "\" (" + std::string(kRenamedUntil) +
+                              ")");
+    if (type == kRemovedType)
+        throw ConfigError(named + " has the type \"" + type +
+                          "\", which QRMI removed (known: " + joined(qrmi_types()) + ")");
+}
+
+// Only the key is named, never its value.
+void refuse_retired_key(const std::string& named, const std::string& key) {
+    for (const auto& renamed : kRenamedKeyPrefixes)
+        if (key.rfind(renamed.old_name, 0) == 0)
+            throw ConfigError(named + " has the environment key " + key + ", which QRMI renamed " +
+                              std::string(renamed.new_name) + key.substr(renamed.old_name.size()) +
+                              " (" + std::string(kRenamedUntil) + ")");
+}
+
 // A name becomes the prefix of environment variables (<name>_<KEY>): it must be one.
 bool is_variable_part(std::string_view text) {
     return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
@@ -35,6 +68,7 @@ QpuResource parse_resource(const json& entry, size_t index, const std::string& p
     if (!entry.contains("type") || !entry["type"].is_string())
         throw ConfigError(named + " has no \"type\" string");
     resource.type = entry["type"].get<std::string>();
+    refuse_retired_type(named, resource.type);
     const auto& types = qrmi_types();
     if (std::find(types.begin(), types.end(), resource.type) == types.end())
         throw ConfigError(named + " has the unknown type \"" + resource.type +
@@ -47,6 +81,7 @@ QpuResource parse_resource(const json& entry, size_t index, const std::string& p
             if (!is_variable_part(key))
                 throw ConfigError(named + ": the environment key \"" + key +
                                   "\" is not a variable name");
+            refuse_retired_key(named, key);
             // Only the key is named: the value may be a credential.
             if (!value.is_string())
                 throw ConfigError(named + ": the value of " + key + " is not a string");
@@ -72,9 +107,9 @@ std::vector<std::string> QpuConfig::names() const {
 
 const std::vector<std::string>& qrmi_types() {
     static const std::vector<std::string> types = {
-        "direct-access",          "ibm-quantum-system", "ibm-quantum-compute-service",
-        "qiskit-runtime-service", "pasqal-cloud",       "pasqal-local",
-        "alice-bob-felis",        "iqm-server"};
+        "ibm-quantum-system", "ibm-quantum-compute-service",
+        "pasqal-cloud",       "pasqal-local",
+        "alice-bob-felis",    "iqm-server"};
     return types;
 }
 

@@ -30,11 +30,13 @@ struct QpuConfig {
     std::vector<std::string> names() const;
 };
 
-// The types QRMI knows (its resource type enum, as the config spells them).
+// The types QRMI knows (its resource type enum, as the config spells them), in QRMI's order; the
+// names it retired are refused, each with what replaced it.
 const std::vector<std::string>& qrmi_types();
 
-// Throws ConfigError naming `path`. An unknown type or invalid JSON rejects the whole file; a
-// name given twice: the last entry wins (QRMI's behaviour), at the place of the first.
+// Throws ConfigError naming `path`. An unknown or retired type, a retired environment key or
+// invalid JSON rejects the whole file; a name given twice: the last entry wins (QRMI's
+// behaviour), at the place of the first.
 QpuConfig parse_qrmi_config(std::string_view text, const std::string& path);
 QpuConfig read_qrmi_config(const std::string& path);
 

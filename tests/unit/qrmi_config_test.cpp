@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "tests/unit/temp_dir.hpp"
@@ -23,26 +24,25 @@ std::string error_of(const std::string& text) {
 
 TEST_CASE("a config: names, types and environment in the file's order") {
     auto config = parse_qrmi_config(R"({"resources": [
-        {"name": "torino", "type": "qiskit-runtime-service",
-         "environment": {"QRMI_IBM_QRS_ENDPOINT": "https://q", "QRMI_IBM_QRS_IAM_APIKEY": "k"}},
+        {"name": "torino", "type": "ibm-quantum-compute-service",
+         "environment": {"QRMI_IBM_QCS_ENDPOINT": "https://q", "QRMI_IBM_QCS_IAM_APIKEY": "k"}},
         {"name": "fresnel", "type": "pasqal-cloud", "is_dynamic": true, "environment": {}}]})",
                                     kPath);
     REQUIRE(config.resources.size() == 2);
     CHECK(config.names() == std::vector<std::string>{"torino", "fresnel"});
     const auto* torino = config.find("torino");
     REQUIRE(torino);
-    CHECK(torino->type == "qiskit-runtime-service");
+    CHECK(torino->type == "ibm-quantum-compute-service");
     CHECK(torino->environment ==
-          std::vector<std::pair<std::string, std::string>>{{"QRMI_IBM_QRS_ENDPOINT", "https://q"},
-                                                           {"QRMI_IBM_QRS_IAM_APIKEY", "k"}});
+          std::vector<std::pair<std::string, std::string>>{{"QRMI_IBM_QCS_ENDPOINT", "https://q"},
+                                                           {"QRMI_IBM_QCS_IAM_APIKEY", "k"}});
     CHECK(config.find("nosuch") == nullptr);
     CHECK(names_file_text(config) == "torino\nfresnel\n");
 }
 
-TEST_CASE("every type QRMI knows is accepted, the older direct-access too") {
-    for (const char* type : {"direct-access", "ibm-quantum-system", "ibm-quantum-compute-service",
-                             "qiskit-runtime-service", "pasqal-cloud", "pasqal-local",
-                             "alice-bob-felis", "iqm-server"}) {
+TEST_CASE("every type QRMI knows by its current name is accepted") {
+    for (const char* type : {"ibm-quantum-system", "ibm-quantum-compute-service", "pasqal-cloud",
+                             "pasqal-local", "alice-bob-felis", "iqm-server"}) {
         CAPTURE(type);
         auto config = parse_qrmi_config(
             std::string(R"({"resources":[{"name":"a","type":")") + type + R"("}]})", kPath);
@@ -70,9 +70,9 @@ TEST_CASE("what rejects the whole file, in one line naming the file and never a 
     CHECK(error_of("[]") == kPath + ": no \"resources\" list at the top level");
     CHECK(error_of(R"({"resources":[{"name":"a","type":"quantum-toaster"}]})") ==
           kPath +
-              ": QPU \"a\" has the unknown type \"quantum-toaster\" (known: direct-access, "
-              "ibm-quantum-system, ibm-quantum-compute-service, qiskit-runtime-service, "
-              "pasqal-cloud, pasqal-local, alice-bob-felis, iqm-server)");
+              ": QPU \"a\" has the unknown type \"quantum-toaster\" (known: ibm-quantum-system, "
+              "ibm-quantum-compute-service, pasqal-cloud, pasqal-local, alice-bob-felis, "
+              "iqm-server)");
     CHECK(error_of(R"({"resources":[{"type":"iqm-server"}]})") ==
           kPath + ": resources[0] has no \"name\" string");
     CHECK(error_of(R"({"resources":[{"name":"a"}]})") ==
@@ -85,6 +85,59 @@ TEST_CASE("what rejects the whole file, in one line naming the file and never a 
           kPath + ": QPU \"a\": the value of K is not a string");
     CHECK(error_of(R"({"resources":[{"name":"a","type":"iqm-server","environment":[]}]})") ==
           kPath + ": QPU \"a\": \"environment\" is not an object");
+}
+
+TEST_CASE("QRMI's renamed type is refused in one line: the QPU, the old name, the new") {
+    CHECK(error_of(R"({"resources":[{"name":"torino","type":"qiskit-runtime-service",
+                                     "environment":{"QRMI_IBM_QCS_IAM_APIKEY":"s3cret"}}]})") ==
+          kPath +
+              ": QPU \"torino\" has the type \"qiskit-runtime-service\", which QRMI renamed "
+              "\"ibm-quantum-compute-service\" (the old name was accepted until November 21, "
+              "2026)");
+}
+
+TEST_CASE("QRMI's renamed keys are refused in one line, the key named and its value never") {
+    CHECK(error_of(R"({"resources":[{"name":"torino","type":"ibm-quantum-compute-service",
+                     "environment":{"QRMI_IBM_QCS_ENDPOINT":"https://q",
+                                    "QRMI_IBM_QRS_IAM_APIKEY":"s3cret"}}]})") ==
+          kPath +
+              ": QPU \"torino\" has the environment key QRMI_IBM_QRS_IAM_APIKEY, which QRMI "
+              "renamed QRMI_IBM_QCS_IAM_APIKEY (the old name was accepted until November 21, "
+              "2026)");
+    // Every key of the old prefix, under any type.
+    for (const auto& [old_key, new_key] : std::vector<std::pair<std::string, std::string>>{
+             {"QRMI_IBM_QRS_ENDPOINT", "QRMI_IBM_QCS_ENDPOINT"},
+             {"QRMI_IBM_QRS_SERVICE_CRN", "QRMI_IBM_QCS_SERVICE_CRN"},
+             {"QRMI_IBM_QRS_SESSION_MODE", "QRMI_IBM_QCS_SESSION_MODE"}}) {
+        CAPTURE(old_key);
+        const std::string error = error_of(R"({"resources":[{"name":"a","type":"iqm-server",)"
+                                           R"("environment":{")" +
+                                           old_key + R"(":"s3cret"}}]})");
+        CHECK(error.find("key " + old_key + ", which QRMI renamed " + new_key + " (") !=
+              std::string::npos);
+        CHECK(error.find("s3cret") == std::string::npos);
+    }
+    // The new prefix, and a key that holds the old one past its start, are kept.
+    auto config = parse_qrmi_config(R"({"resources":[{"name":"a","type":"iqm-server",
+        "environment":{"QRMI_IBM_QCS_ENDPOINT":"x","MY_QRMI_IBM_QRS_NOTE":"y"}}]})",
+                                    kPath);
+    CHECK(config.find("a")->environment.size() == 2);
+}
+
+TEST_CASE("QRMI's removed direct-access is refused in one line with the types there are") {
+    CHECK(error_of(R"({"resources":[{"name":"da","type":"direct-access"}]})") ==
+          kPath +
+              ": QPU \"da\" has the type \"direct-access\", which QRMI removed (known: "
+              "ibm-quantum-system, ibm-quantum-compute-service, pasqal-cloud, pasqal-local, "
+              "alice-bob-felis, iqm-server)");
+}
+
+TEST_CASE("the example config of stack/etc uses QRMI's current names") {
+    // This file is tests/unit/ of the source tree (CMake compiles it by its full path).
+    const auto root = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+    auto config = read_qrmi_config(root / "stack/etc/qrmi_config.example.json");
+    CHECK(config.names() == std::vector<std::string>{"ibm_torino", "pasqal_fresnel"});
+    CHECK(config.find("ibm_torino")->type == "ibm-quantum-compute-service");
 }
 
 TEST_CASE("read_qrmi_config: a missing file is one line naming it") {
