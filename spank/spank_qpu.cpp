@@ -73,7 +73,7 @@ std::vector<std::string> known_names(const std::string& config_path, bool& found
 
 // On the login node, for sbatch, srun and salloc: refuse what cannot run, before any job id.
 // In slurmstepd (remote) the option arrives here, and only here: spank_option_getopt answers
-// ESPANK_NOT_EXECD for it there (Slurm 22.05), so its value is kept for init_post_opt.
+// ESPANK_NOT_AVAIL in init_post_opt (Slurm 24.11's spank.c), so its value is kept for it.
 int check_names_at_submission(int, const char* optarg, int remote) {
     if (remote) {
         g_qpu_names = optarg ? optarg : "";
