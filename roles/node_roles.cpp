@@ -20,8 +20,8 @@ namespace {
 
 Plan node_plan(const RoleContext& context, const std::string& role, std::string node_conf) {
     const std::string& name = context.hostname;
-    // The size the container declares, if any: after the role's own settings.
-    std::string size = parse_node_size(context.node_size).conf;
+    // The node's size (its role's, or what the container declares): after the role's settings.
+    std::string size = node_size_conf(role, context.node_size);
     if (!size.empty()) node_conf += " " + size;
     Plan plan = slurm_base_plan();
     // No /etc/slurm/slurm.conf here: the commands would read it before slurmd's current copy.

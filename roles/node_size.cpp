@@ -25,6 +25,11 @@ bool same_without_case(std::string_view a, std::string_view b) {
     return true;
 }
 
+// The cluster's design: a classical node 4 CPUs (a Pi 5's cores) and 1000 MB, a quantum node,
+// which only drives a QPU, 1 CPU.
+constexpr const char* kClassicalNodeSize = "CPUs=4 RealMemory=1000";
+constexpr const char* kQuantumNodeSize = "CPUs=1 RealMemory=1000";
+
 bool whole_number_above_zero(std::string_view text) {
     if (text.empty() || text.size() > 9 || text.front() == '0') return false;
     for (char c : text)
@@ -41,14 +46,31 @@ std::string known_keys() {
     return names;
 }
 
+bool blank(const std::string& text) {
+    return text.find_first_not_of(" \t") == std::string::npos;
+}
+
+bool is_hardware(const std::string& text) {
+    std::istringstream words(text);
+    std::string word, more;
+    return words >> word && !(words >> more) && word == kHardwareSize;
+}
+
 }  // namespace
 
 std::string node_size_error(const std::string& role, const std::string& text) {
-    if (text.find_first_not_of(" \t") == std::string::npos) return "";
+    if (blank(text)) return "";
     if (role_feature(role).empty())
         return "RQINIT_NODE_SIZE='" + text + "' is set, but role " + role +
                " is not a compute node (c or q); unset it for this container";
+    if (is_hardware(text)) return "";
     return parse_node_size(text).error;
+}
+
+std::string node_size_conf(const std::string& role, const std::string& text) {
+    if (blank(text)) return role == "q" ? kQuantumNodeSize : kClassicalNodeSize;
+    if (is_hardware(text)) return "";
+    return parse_node_size(text).conf;
 }
 
 NodeSize parse_node_size(const std::string& text) {
@@ -64,7 +86,7 @@ NodeSize parse_node_size(const std::string& text) {
         std::string prefix = "RQINIT_NODE_SIZE='" + text + "': ";
         if (equals == std::string::npos || known == nullptr)
             return {"", prefix + "'" + word + "' is not KEY=NUMBER with KEY one of " +
-                            known_keys() + " (e.g. CPUs=4 RealMemory=1000)"};
+                            known_keys() + " (e.g. CPUs=4 RealMemory=1000), or " + kHardwareSize};
         std::string_view value = std::string_view(word).substr(equals + 1);
         if (!whole_number_above_zero(value))
             return {"", prefix + std::string(*known) + " must be a whole number above 0, not '" +

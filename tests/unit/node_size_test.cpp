@@ -2,12 +2,19 @@
 
 #include <doctest/doctest.h>
 
+using rqinit::slurm::node_size_conf;
 using rqinit::slurm::node_size_error;
 using rqinit::slurm::parse_node_size;
 
-TEST_CASE("empty: the real hardware") {
-    CHECK(parse_node_size("").conf.empty());
-    CHECK(parse_node_size("  ").error.empty());
+TEST_CASE("unset: the role's size, as the cluster's design gives it; hardware: what slurmd finds") {
+    CHECK(node_size_conf("c", "") == "CPUs=4 RealMemory=1000");
+    CHECK(node_size_conf("q", " ") == "CPUs=1 RealMemory=1000");
+    CHECK(node_size_conf("c", "hardware").empty());
+    CHECK(node_size_conf("q", " hardware ").empty());
+    CHECK(node_size_conf("c", "CPUs=2 RealMemory=500") == "CPUs=2 RealMemory=500");
+    CHECK(node_size_error("c", "hardware").empty());
+    CHECK_FALSE(node_size_error("c", "hardware CPUs=2").empty());
+    CHECK_FALSE(node_size_error("login", "hardware").empty());
 }
 
 TEST_CASE("the architecture document's sizes, keys spelled as Slurm prints them") {
@@ -21,7 +28,7 @@ TEST_CASE("a wrong key or value is one line naming the value and the fix") {
     CHECK(typo.error ==
           "RQINIT_NODE_SIZE='CPU=4': 'CPU=4' is not KEY=NUMBER with KEY one of CPUs, Boards, "
           "Sockets, CoresPerSocket, ThreadsPerCore, RealMemory, TmpDisk (e.g. CPUs=4 "
-          "RealMemory=1000)");
+          "RealMemory=1000), or hardware");
     CHECK(parse_node_size("CPUs=4 RealMemory=1G").error ==
           "RQINIT_NODE_SIZE='CPUs=4 RealMemory=1G': RealMemory must be a whole number above 0, "
           "not '1G'");

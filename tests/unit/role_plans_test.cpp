@@ -122,9 +122,12 @@ TEST_CASE("a node's declared size reaches slurmd's --conf, after the role's own 
             if (spec.name == "slurmd") return spec.command.back();
         return std::string("no slurmd");
     };
-    CHECK(conf_of(*plan_for_role("c", {"c3", ""})) == "Feature=classical");
-    CHECK(conf_of(*plan_for_role("c", {"c3", "cpus=4 RealMemory=1000"})) ==
-          "Feature=classical CPUs=4 RealMemory=1000");
+    CHECK(conf_of(*plan_for_role("c", {"c3", ""})) == "Feature=classical CPUs=4 RealMemory=1000");
+    CHECK(conf_of(*plan_for_role("q", {"q2", ""})) ==
+          "Feature=qpu Gres=qpu:1 CPUs=1 RealMemory=1000");
+    CHECK(conf_of(*plan_for_role("c", {"c3", "hardware"})) == "Feature=classical");
+    CHECK(conf_of(*plan_for_role("c", {"c3", "cpus=2 RealMemory=500"})) ==
+          "Feature=classical CPUs=2 RealMemory=500");
     CHECK(conf_of(*plan_for_role("q", {"q2", "CPUs=1"})) == "Feature=qpu Gres=qpu:1 CPUs=1");
 }
 
