@@ -10,6 +10,13 @@ import re
 from conftest import as_user
 from user_checks import ALLREDUCE_C, write_as_user
 
+def test_the_user_has_slurm_24_11_with_pmix_and_open_mpi_5(phase1):
+    assert as_user("sinfo", "--version").stdout.split() == ["slurm-wlm", "24.11.5"]
+    mpi_types = as_user("srun", "--mpi=list").stdout + as_user("srun", "--mpi=list").stderr
+    assert re.search(r"^\s*pmix\b", mpi_types, re.M), mpi_types
+    assert re.match(r"mpirun \(Open MPI\) 5\.", as_user("mpirun", "--version").stdout)
+
+
 def test_a_user_compiles_an_mpi_program_with_mpicc_and_runs_it_on_c1_and_c2(phase1):
     work = "/home/rasqberry/login-test"
     write_as_user(as_user, f"{work}/allreduce.c", ALLREDUCE_C)
