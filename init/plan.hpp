@@ -35,7 +35,10 @@ struct ServiceSpec {
     std::vector<std::string> command;
     std::string user;  // "" = rqinit's own; "name", "name:group", or numeric
     std::optional<std::vector<std::string>> capabilities;  // nullopt: bounding set unchanged
-    std::map<std::string, std::string> environment;        // added to rqinit's environment
+    // Of the plan's pid1_only_capabilities, those this service keeps in its bounding set
+    // (nothing else changes: its other capabilities stay as they are).
+    std::vector<std::string> keeps_pid1_capabilities;
+    std::map<std::string, std::string> environment;  // added to rqinit's environment
     std::string working_directory = "/";
     std::vector<std::string> depends_on;
     RestartPolicy restart = RestartPolicy::always;
@@ -76,6 +79,7 @@ struct ServiceSpec {
     // user or a capability up again (a user deleted from /etc/passwd later changes nothing).
     std::optional<Credentials> credentials;             // from user
     std::optional<std::vector<int>> capability_values;  // from capabilities
+    std::vector<int> kept_pid1_capability_values;       // from keeps_pid1_capabilities
 };
 
 // A file to put in place before any service starts: a Docker secret or config, installed with

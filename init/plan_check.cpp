@@ -47,6 +47,14 @@ void check_service(ServiceSpec& spec, const std::string& search_path, const User
             problems.push_back({kConfigError, where(spec, "user") + error.what()});
         }
     }
+    spec.kept_pid1_capability_values.clear();
+    for (const auto& name : spec.keeps_pid1_capabilities) {
+        if (auto value = capability_from_name(name))
+            spec.kept_pid1_capability_values.push_back(*value);
+        else
+            problems.push_back({kConfigError, where(spec, "keeps_pid1_capabilities") +
+                                                  "unknown capability '" + name + "'"});
+    }
     if (spec.capabilities) {
         spec.capability_values.emplace();
         for (const auto& name : *spec.capabilities) {

@@ -44,8 +44,10 @@ SpawnRequest request_for(const ServiceSpec& spec, const std::vector<std::string>
     // Services, probes and hooks alike: what only rqinit needs stays with rqinit.
     for (int cap : plan.pid1_only_capability_values) {
         const auto& named = spec.capability_values;
-        if (!named || std::find(named->begin(), named->end(), cap) == named->end())
-            request.drop_from_bounding.push_back(cap);
+        const auto& kept = spec.kept_pid1_capability_values;
+        bool keeps = (named && std::find(named->begin(), named->end(), cap) != named->end()) ||
+                     std::find(kept.begin(), kept.end(), cap) != kept.end();
+        if (!keeps) request.drop_from_bounding.push_back(cap);
     }
     request.environment = merge_environment({spec.environment.begin(), spec.environment.end()});
     request.working_directory = spec.working_directory;

@@ -28,10 +28,19 @@ Plan node_plan(const RoleContext& context, const std::string& role, std::string 
     std::erase_if(plan.files,
                   [](const FileInstall& file) { return file.target != munge_key().target; });
     plan.directories.push_back({"/var/spool/slurmd", "root:root", 0755});
+    // CAP_SYS_ADMIN for slurmd alone (below), whether or not the node mounts anything.
+    plan.pid1_only_capabilities.push_back("sys_admin");
 
     ServiceSpec slurmd = service("slurmd", {"/usr/sbin/slurmd", "-D", "-Z", "--conf-server",
                                             "slurmctld", "--conf", node_conf});
     slurmd.depends_on = {"munged", "slurmctld-up"};
+    // A batch job that asks for the user's login environment (sbatch --export=NONE or
+    // --export=ALL,VAR=..., --get-user-env) has slurmd run `su - USER` in new PID and mount
+    // namespaces (Slurm 24.11: clone with CLONE_NEWPID|CLONE_NEWNS), which needs CAP_SYS_ADMIN;
+    // without it slurmd ends on the clone's EPERM and the job never starts. So slurmd keeps it in
+    // its bounding set, and with it slurmstepd; a job's processes run as their user with no
+    // capability in effect. Every other service of the node still starts without it.
+    slurmd.keeps_pid1_capabilities = {"sys_admin"};
     // Ready when the controller lists the node and it is not DOWN (registered, reachable).
     slurmd.ready.kind = Probe::Kind::command;
     // The name is an argument ($1), never text of the script: a hostname is not shell syntax.

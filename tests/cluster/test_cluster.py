@@ -52,6 +52,17 @@ def test_srun_on_two_classical_nodes(phase1):
     assert sorted(out) == ["c1", "c2"]
 
 
+def test_a_batch_job_with_the_users_login_environment_runs(phase1):
+    # --export=NONE has slurmd load the user's login environment (su - USER, in namespaces of
+    # its own): the job runs with it, and slurmd stays up.
+    job = as_user("sbatch", "--parsable", "--wait", "--export=NONE", "-p", "normal", "-w", "c1",
+                  "-o", "/data/login-env-%j.out", "--wrap", "echo $HOME $USER",
+                  timeout=120).stdout.strip()
+    assert on("login", "cat", f"/data/login-env-{job}.out").stdout.split() == [
+        "/home/rasqberry", "rasqberry"]
+    assert re.search(r"^slurmd\s+\d+\s+ready\s+0\s", on("c1", "rqinit", "status").stdout, re.M)
+
+
 def test_mpi_program_runs_across_c1_and_c2_with_pmix(phase1):
     out = as_user("srun", "-N", "2", "-n", "2", "-p", "normal", "--mpi=pmix", "mpi_hello").stdout
     assert "sum ok: 2 of 2" in out

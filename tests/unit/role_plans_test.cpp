@@ -8,7 +8,10 @@
 #include <fstream>
 #include <set>
 
+#include "init/capabilities.hpp"
 #include "init/dependency_order.hpp"
+#include "init/plan_check.hpp"
+#include "init/service_requests.hpp"
 #include "reconfigure/command_run.hpp"
 #include "roles/role_registry.hpp"
 #include "roles/slurm_common.hpp"
@@ -181,4 +184,24 @@ TEST_CASE("a wait for a host runs its probe only once the name resolves, with it
     CommandRun resolved = try_once();
     CHECK(resolved.exit_code == 100);  // the probe's "give up" reaches the wait
     CHECK(resolved.output == "probed\n");
+}
+
+TEST_CASE("on a compute node only slurmd keeps CAP_SYS_ADMIN, mounts or not") {
+    for (const auto* role : {"c", "q"}) {
+        CAPTURE(role);
+        auto plan = *plan_for_role(role, {"n1", ""});
+        // Resolves the capability names (this host lacks the daemons: their problems are not
+        // this test's).
+        (void)check_plan(plan, "/usr/sbin:/usr/bin:/sbin:/bin", {});
+        const int sys_admin = *capability_from_name("sys_admin");
+        REQUIRE(plan.pid1_only_capability_values == std::vector<int>{sys_admin});
+        for (const auto& spec : plan.services) {
+            CAPTURE(spec.name);
+            // What its process, probes and hooks start with (the argv does not matter here).
+            const auto dropped = request_for(spec, {"/bin/true"}, plan).drop_from_bounding;
+            const bool drops =
+                std::find(dropped.begin(), dropped.end(), sys_admin) != dropped.end();
+            CHECK(drops == (spec.name != "slurmd"));
+        }
+    }
 }
