@@ -15,7 +15,11 @@ NodeState node_of(std::string_view line) {
     // "DOWN+DYNAMIC_NORM+NOT_RESPONDING": the base state, then '+' flags, as scontrol prints
     // it; sinfo's "down*" is the same node.
     std::string flags = node.state.substr(std::min(node.state.find('+'), node.state.size())) + "+";
-    node.not_responding = flags.find("+NOT_RESPONDING+") != std::string::npos;
+    // Slurm 24.11 sets a node it could not reach for SlurmdTimeout DOWN with the reason "Not
+    // responding" and clears the flag; that node is as silent.
+    node.not_responding = flags.find("+NOT_RESPONDING+") != std::string::npos ||
+                          (node.state.starts_with("DOWN") &&
+                           line.find(" Reason=Not responding ") != std::string_view::npos);
     node.dynamic = flags.find("+DYNAMIC_NORM+") != std::string::npos ||
                    flags.find("+DYNAMIC_FUTURE+") != std::string::npos;
     return node;

@@ -68,3 +68,13 @@ TEST_CASE("a node gone from the list is forgotten") {
     CHECK(watch.observe({}, 30).empty());
     CHECK(watch.observe(silent, 61).empty());  // deleted, then back and silent again: anew
 }
+
+TEST_CASE("Slurm 24.11's unreachable node: DOWN, reason Not responding, no flag: silent too") {
+    std::vector<NodeState> nodes = parse_node_states(
+        "NodeName=c3 Arch=x86_64 State=DOWN+DYNAMIC_NORM ThreadsPerCore=1 Reason=Not responding "
+        "[slurm@2026-12-02T21:00:18]\n"
+        "NodeName=c4 Arch=x86_64 State=DOWN+DYNAMIC_NORM Reason=maintenance [root@2026-12-02]\n");
+    REQUIRE(nodes.size() == 2);
+    CHECK(nodes[0].not_responding);
+    CHECK_FALSE(nodes[1].not_responding);  // set down by a person: not ours to delete
+}
