@@ -83,7 +83,7 @@ def test_sbatch_output_lands_in_the_users_home_and_login_reads_it(cluster_with_q
     assert on("nfs", "stat", "-c", "%u", f"/home/rasqberry/nfs-demo-{job}.out").stdout == "1000\n"
 
 
-def test_no_service_or_job_holds_cap_sys_admin_only_rqinit_does(cluster_with_q1):
+def test_no_service_or_job_holds_cap_sys_admin_only_rqinit_and_slurmd_do(cluster_with_q1):
     sys_admin = 1 << 21
 
     def bounding(service, pid):
@@ -92,11 +92,21 @@ def test_no_service_or_job_holds_cap_sys_admin_only_rqinit_does(cluster_with_q1)
 
     for service in ["c1", "q1"]:
         assert bounding(service, 1) & sys_admin, f"{service}: rqinit itself must keep it to mount"
-        for name in ["slurmd", "munged", "mount-shared"]:
+        for name in ["munged", "mount-shared"]:
             pid = status_row(service, name)[1]
             assert not bounding(service, pid) & sys_admin, f"{service}: {name} holds CAP_SYS_ADMIN"
-    job = as_user("srun", "-w", "c1", "-p", "normal", "grep", "CapBnd", "/proc/self/status").stdout
-    assert not int(job.split()[1], 16) & sys_admin
+        # The one exception: slurmd loads a user's login environment in new namespaces.
+        slurmd = status_row(service, "slurmd")[1]
+        assert bounding(service, slurmd) & sys_admin, f"{service}: slurmd lost CAP_SYS_ADMIN"
+    # No job can get it back: the bounding set is all a set-user-ID root program it runs could
+    # have. Asked of a step and of a batch script whose environment slurmd loaded (--export=NONE).
+    step = as_user("srun", "-w", "c1", "-p", "normal", "grep", "CapBnd", "/proc/self/status").stdout
+    assert not int(step.split()[1], 16) & sys_admin, "a job step holds CAP_SYS_ADMIN"
+    job = as_user("sbatch", "--parsable", "--wait", "-w", "q1", "-p", "quantum", "--export=NONE",
+                  "-o", "/home/rasqberry/capbnd-%j.out", "--wrap", "grep CapBnd /proc/self/status",
+                  timeout=180).stdout.strip()
+    text = as_user("cat", f"/home/rasqberry/capbnd-{job}.out").stdout
+    assert not int(text.split()[1], 16) & sys_admin, "a batch job holds CAP_SYS_ADMIN"
 
 
 def test_a_killed_fuse_server_is_restarted_and_the_mount_works_again(cluster_with_q1):
