@@ -1,7 +1,8 @@
 // Which of Slurm's dynamic nodes are lost: not responding to slurmctld for longer than a grace
 // period. A compute container killed, or its host gone, never runs its own `scontrol delete`
-// (roles/node_roles.cpp does that on a clean stop), and Slurm 22.05 keeps such a node as `down*`
-// forever; rqinit-lost-nodes deletes it once this says so. Pure: the caller runs scontrol.
+// (roles/node_roles.cpp does that on a clean stop), and Slurm (22.05 as 24.11) keeps such a node,
+// down and not responding, forever; rqinit-lost-nodes deletes it once this says so. Pure: the
+// caller runs scontrol.
 #pragma once
 
 #include <map>

@@ -1,7 +1,8 @@
 // rqinit-lost-nodes: deletes the dynamic nodes that have not answered slurmctld for a grace
 // period, so that a compute container killed or a host gone leaves no `down*` entry behind
-// (Slurm 22.05 keeps one forever). The slurmctld role runs it as a service beside slurmctld.
-// A node that comes back later registers afresh (slurmd -Z), as after a clean stop.
+// (Slurm, 22.05 as 24.11, deletes a dynamic node only when asked). The slurmctld role runs it as a
+// service beside slurmctld. A node that comes back later registers afresh (slurmd -Z), as after a
+// clean stop.
 //
 // Exit codes: none in normal work (it runs until SIGTERM ends it, by the default action); 2 for
 // a bad command line or RQINIT_LOST_NODE_GRACE; 111 for an unexpected error.

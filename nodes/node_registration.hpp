@@ -1,10 +1,11 @@
 // What a compute node does about its own entry in slurmctld, decided from what scontrol says.
 // Pure: rqinit-node (nodes/node_main.cpp) runs scontrol and acts.
 //
-// Three facts of Slurm 22.05's dynamic nodes shape it:
+// Three facts of Slurm's dynamic nodes (22.05 as 24.11) shape it:
 // - A dynamic node's address is the one it registered from (slurmd -Z; NodeAddr in --conf is
-//   ignored), and the controller keeps it: a container back with a new address is unreachable
-//   until the node's address is its name again, which Docker's DNS resolves afresh each time.
+//   ignored), and the controller keeps it, and saves it: a container back with a new address is
+//   unreachable until the node's address is its name again, which Docker's DNS resolves afresh each
+//   time.
 // - slurmctld saves its state a few seconds after a change; a controller killed in between
 //   comes back with the node as it was saved: unknown, or at the address it registered from.
 // - slurmd registers only when it starts. A node deleted under a live slurmd stays out.

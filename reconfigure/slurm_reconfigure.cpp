@@ -92,7 +92,7 @@ bool wait_for_slurmctld(double seconds) {
 }
 
 // What Slurm says of a slurm.conf it cannot read; "" when it reads it. Slurm's own parser, in a
-// client that contacts nobody: slurmctld 22.05 stops on the same errors at a reconfigure.
+// client that contacts nobody: slurmctld stops on the same errors at a reconfigure.
 std::string slurm_parse_error(const std::string& slurm_conf) {
     mkdir("/run/rqinit", 0755);
     mkdir(kCheckDir.c_str(), 0700);
@@ -167,7 +167,7 @@ int reconfigure_controller(const ReconfigureOptions& options) {
         std::string keys;
         for (const auto& key : restart) keys += (keys.empty() ? "" : ", ") + key;
         std::cout << "slurm.conf changes " << keys
-                  << ": Slurm 22.05 reads it only at start; restarting slurmctld" << std::endl;
+                  << ": Slurm's reconfigure cannot change it; restarting slurmctld" << std::endl;
         if (!restart_daemon("/run/slurm/slurmctld.pid") || !wait_for_slurmctld(kRestartedSeconds))
             return roll_back(previous, "it did not start again with " + keys + " changed");
         std::cout << "slurmctld runs on the new files (" << changed

@@ -4,10 +4,11 @@
 // controller first:
 //   slurmctld       checks that Slurm can read the new slurm.conf, installs the files, runs
 //                   `scontrol reconfigure` (the nodes follow: they run configless), and rolls
-//                   back to the previous files if slurmctld refuses them (22.05 stops on a
+//                   back to the previous files if slurmctld refuses them (run in the
+//                   foreground, it re-executes itself on the new files and stops on a
 //                   configuration it refuses; rqinit starts it again on the previous files).
-//                   A setting Slurm takes only at start: slurmctld is restarted, and the exit
-//                   status asks for every slurmd to be restarted too.
+//                   A port or the authentication, which a reconfigure cannot change:
+//                   slurmctld is restarted, and the exit status asks for every slurmd too.
 //   c, q            gives the node the features node-features.conf lists for its role
 //                   (`scontrol update`, live); --restart-slurmd restarts its slurmd.
 //   login, slurmdbd installs the files for the Slurm commands run there.

@@ -1,7 +1,8 @@
 // c and q: compute nodes. They join as Slurm dynamic nodes (slurmd -Z), so adding q1 to a running
-// cluster needs no edit of slurm.conf and no restart of the rest. Slurm 22.05 keeps the address a
-// dynamic node first registered with, hence its address set to its name after ready, and a
-// stopped node stays listed unless it is deleted, hence the delete after stop (rqinit-node).
+// cluster needs no edit of slurm.conf and no restart of the rest. Slurm (22.05 as 24.11) lists a
+// dynamic node at the address it registered from, hence its address set to its name after
+// ready, and a stopped node stays listed unless it is deleted, hence the delete after stop
+// (rqinit-node).
 //
 // They run configless (slurmd --conf-server): slurmd fetches slurm.conf, gres.conf, cgroup.conf
 // and plugstack.conf from slurmctld, and again at every `scontrol reconfigure`, so a changed

@@ -50,32 +50,13 @@ std::vector<std::string> words(const std::string& line) {
 const std::set<std::string> kRecordKeys = {"nodename",     "partitionname", "nodeset", "downnodes",
                                            "frontendname", "switchname",    "include"};
 
-// scontrol(1), "reconfigure", 22.05: "The slurmctld daemon and all slurmd daemons must be
-// restarted if ... any of the following parameters are changed: AuthType, ControlMach,
-// PluginDir, StateSaveLocation, SlurmctldHost, SlurmctldPort, or SlurmdPort." slurm.conf(5)
-// adds the plugin and layout settings below, each noted there as taken only at start.
+// scontrol(1), "reconfigure", 24.11: the daemons re-execute themselves on the new files, so
+// every setting is read again, except that this "will not be able to change the daemons'
+// listening TCP port settings or authentication mechanism". Those need a real restart.
 // Spelled as slurm.conf spells them (for the message), in alphabetical order; compared
 // without case, as Slurm reads keys.
-const std::vector<std::string> kRestartKeys = {"AuthType",
-                                               "BackupAddr",
-                                               "BackupController",
-                                               "ControlAddr",
-                                               "ControlMachine",
-                                               "CredType",
-                                               "CryptoType",
-                                               "GresTypes",
-                                               "MaxNodeCount",
-                                               "PluginDir",
-                                               "ProctrackType",
-                                               "SelectType",
-                                               "SelectTypeParameters",
-                                               "SlurmctldHost",
-                                               "SlurmctldPort",
-                                               "SlurmdPort",
-                                               "SlurmdSpoolDir",
-                                               "SlurmUser",
-                                               "StateSaveLocation",
-                                               "SwitchType"};
+const std::vector<std::string> kRestartKeys = {"AuthAltTypes", "AuthType", "CredType",
+                                               "SlurmctldPort", "SlurmdPort"};
 
 }  // namespace
 

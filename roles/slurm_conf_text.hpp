@@ -1,5 +1,5 @@
-// Reading Slurm configuration text as data: the settings of slurm.conf that Slurm 22.05 takes
-// only at a daemon's start, and node-features.conf, the features each node role adds to its
+// Reading Slurm configuration text as data: the settings of slurm.conf that Slurm's
+// reconfigure cannot change, and node-features.conf, the features each node role adds to its
 // nodes. Pure functions: `rqinit reconfigure` decides with them, the unit tests hold them.
 #pragma once
 
@@ -14,8 +14,8 @@ namespace rqinit::slurm {
 // A key given twice keeps its last value, as Slurm does.
 std::map<std::string, std::string> global_settings(const std::string& slurm_conf);
 
-// The settings whose change `scontrol reconfigure` does not apply in Slurm 22.05 (scontrol(1),
-// "reconfigure"; slurm.conf(5) for the plugin types), each named as the new file spells it.
+// The settings whose change `scontrol reconfigure` does not apply in Slurm 24.11 (scontrol(1),
+// "reconfigure": the listening ports and authentication), each named as the new file spells it.
 // Empty: a reconfigure is enough.
 std::vector<std::string> changes_needing_restart(const std::string& old_conf,
                                                  const std::string& new_conf);

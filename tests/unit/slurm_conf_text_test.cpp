@@ -28,18 +28,25 @@ TEST_CASE("a partition's MaxTime or a new comment needs no restart") {
     CHECK(changes_needing_restart(before, after).empty());
 }
 
-TEST_CASE("the settings taken only at start are named, as slurm.conf spells them") {
-    std::string before = "SlurmctldHost=slurmctld\nSelectType=select/cons_tres\nGresTypes=qpu\n";
+TEST_CASE("only a port or the authentication needs a restart, named as slurm.conf spells it") {
+    std::string before = "SlurmctldPort=6817\nAuthType=auth/munge\nSelectType=select/cons_tres\n";
     CHECK(changes_needing_restart(before,
-                                  "SlurmctldHost=other\nSelectType=select/cons_tres\n"
-                                  "GresTypes=qpu\n") == std::vector<std::string>{"SlurmctldHost"});
+                                  "SlurmctldPort=6900\nAuthType=auth/munge\n"
+                                  "SelectType=select/cons_tres\n") ==
+          std::vector<std::string>{"SlurmctldPort"});
     // Added and removed count as changed; the case of a value does not.
     CHECK(changes_needing_restart(before,
-                                  "slurmctldhost=SLURMCTLD\nSelectType=select/cons_tres\n"
-                                  "GresTypes=qpu,gpu\nSlurmdPort=7000\n") ==
-          std::vector<std::string>{"GresTypes", "SlurmdPort"});
-    CHECK(changes_needing_restart(before, "SlurmctldHost=slurmctld\nGresTypes=qpu\n") ==
-          std::vector<std::string>{"SelectType"});
+                                  "slurmctldport=6817\nAuthType=AUTH/MUNGE\n"
+                                  "SelectType=select/cons_tres\nSlurmdPort=7000\n") ==
+          std::vector<std::string>{"SlurmdPort"});
+    CHECK(changes_needing_restart(before, "SlurmctldPort=6817\nSelectType=select/cons_tres\n") ==
+          std::vector<std::string>{"AuthType"});
+    // Slurm 24.11's reconfigure re-executes the daemons: these are read again without a restart.
+    CHECK(changes_needing_restart(
+              before,
+              "SlurmctldPort=6817\nAuthType=auth/munge\nSelectType=select/linear\n"
+              "MaxNodeCount=65\nGresTypes=qpu,gpu\n")
+              .empty());
 }
 
 TEST_CASE("node features: each role's extra features after its own, no repeats") {
