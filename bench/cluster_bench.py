@@ -294,9 +294,9 @@ class EventRecorder:
         return {s: (first.get((s, "start")), first.get((s, "healthy"))) for s in SERVICES}
 
 
-def measure_start(cluster: Cluster) -> tuple[float, dict]:
-    """`up -d` until every node is idle, and when each container started and became healthy;
-    the caller decides whether the volumes are fresh."""
+def measure_start(cluster: Cluster) -> tuple[float, dict, float]:
+    """`up -d` until every node is idle, when each container started and became healthy, and
+    the Unix time of `up -d`; the caller decides whether the volumes are fresh."""
     log(f"{cluster.label}: up -d")
     events = EventRecorder(cluster)
     time.sleep(0.2)  # let `docker events` subscribe before the first container starts
@@ -307,7 +307,7 @@ def measure_start(cluster: Cluster) -> tuple[float, dict]:
     finally:
         timeline = events.timeline(started_wall)
     log(f"{cluster.label}: all nodes idle after {elapsed:.1f} s")
-    return elapsed, timeline
+    return elapsed, timeline, started_wall
 
 
 def stale_node_addresses(cluster: Cluster) -> list[str]:
@@ -480,6 +480,30 @@ def critical_path(cluster: Cluster, timeline: dict, fresh: bool) -> dict[str, fl
     return parts
 
 
+# rqinit's own lines for each service it runs: when it started it, and when it found it ready.
+RQINIT_STEP = re.compile(r"rqinit: info: (?:started (?P<started>\S+) \(pid|(?P<ready>\S+) is ready \()")
+
+
+def rqinit_steps(cluster: Cluster, since_wall: float) -> dict[str, float]:
+    """Where a start's time goes, from rqinit's own log lines: "CONTAINER SERVICE started" and
+    "CONTAINER SERVICE ready" -> seconds after `up -d`, the first of each in this start."""
+    steps = {}
+    for service in SERVICES:
+        out = run(["docker", "logs", "-t", cluster.container(service)], 30)
+        for line in (out.stdout + out.stderr).splitlines():
+            found = RQINIT_STEP.search(line)
+            if not found:
+                continue
+            stamp = line.split(" ", 1)[0]
+            whole, _, frac = stamp.rstrip("Z").partition(".")
+            at = datetime.fromisoformat(whole + "+00:00").timestamp() + float("0." + (frac or "0"))
+            event = f"{found['started']} started" if found["started"] else f"{found['ready']} ready"
+            key = f"{service} {event}"
+            if at >= since_wall and key not in steps:
+                steps[key] = at - since_wall
+    return steps
+
+
 # ---------------------------------------------------------------- one run of one cluster
 
 
@@ -497,6 +521,8 @@ class RunResult:
     zombies: dict = field(default_factory=dict)
     memory: dict = field(default_factory=dict)
     stale_kept: list | None = None  # nodes listed at an address they no longer have
+    steps_fresh: dict = field(default_factory=dict)  # rqinit's runs only: rqinit_steps()
+    steps_kept: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
 
 
@@ -509,9 +535,10 @@ def bench_cluster(cluster: Cluster, jobs: int) -> RunResult:
     result = RunResult()
     try:
         cluster.wipe()
-        result.start_fresh, result.timeline = measure_start(cluster)
+        result.start_fresh, result.timeline, up_wall = measure_start(cluster)
         if cluster.label == "rqinit":
             result.critical_fresh = critical_path(cluster, result.timeline, fresh=True)
+            result.steps_fresh = rqinit_steps(cluster, up_wall)
         result.memory = measure_memory(cluster)
         run_jobs(cluster, jobs)
         result.zombies = count_zombies(cluster)
@@ -520,10 +547,11 @@ def bench_cluster(cluster: Cluster, jobs: int) -> RunResult:
         result.stop, result.exit_codes, result.stop_each = measure_stop(cluster)
         log(f"{cluster.label}: down (volumes kept)")
         cluster.compose("down", timeout=DOWN_TIMEOUT_S)
-        result.start_kept, timeline = measure_start(cluster)
+        result.start_kept, timeline, up_wall = measure_start(cluster)
         result.stale_kept = stale_node_addresses(cluster)
         if cluster.label == "rqinit":
             result.critical_kept = critical_path(cluster, timeline, fresh=False)
+            result.steps_kept = rqinit_steps(cluster, up_wall)
     except BenchError as exc:
         log(f"{cluster.label}: {exc}")
         result.errors.append(str(exc))
@@ -745,6 +773,18 @@ def print_critical(rq: list[RunResult]) -> None:
             print(f"  {key:<20} {spread([p.get(key) for p in parts])}")
 
 
+def print_steps(rq: list[RunResult]) -> None:
+    """rqinit's own timeline of each start, in time order: where the time to idle goes."""
+    for attr, name in (("steps_fresh", "fresh volumes"), ("steps_kept", "volumes kept")):
+        parts = [getattr(r, attr) for r in rq if getattr(r, attr)]
+        if not parts:
+            continue
+        keys = sorted({k for p in parts for k in p}, key=lambda k: median_of([p.get(k) for p in parts]))
+        print(f"\nrqinit's own timeline, {name} (s after up -d, median over {len(parts)} run(s)):")
+        for key in keys:
+            print(f"  {median_of([p.get(key) for p in parts]):6.2f}  {key}")
+
+
 def print_timeline(results: dict[str, list[RunResult]]) -> None:
     labels = ["rqinit", *BASELINES]
     print("\nfresh start timeline, s after up -d, medians (started / healthy; '-': none):")
@@ -849,6 +889,7 @@ def main(argv: list[str]) -> int:
     print()
     print_table(["goal", "rqinit's ratio", "result"], [list(g) for g in goals])
     print_critical(results["rqinit"])
+    print_steps(results["rqinit"])
     print_timeline(results)
     print_per_run(results)
     return exit_status(errors)
