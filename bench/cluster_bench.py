@@ -349,6 +349,23 @@ def run_jobs(cluster: Cluster, jobs: int) -> None:
         raise BenchError(f"{cluster.label}: {len(failures)} of {jobs} jobs failed; first: {failures[0]}")
 
 
+def clear_jobs(cluster: Cluster, timeout: float = 60) -> None:
+    """The user's jobs cancelled and gone from squeue. An srun the recovery loop gave up on
+    (killed by its timeout while slurmd was down) leaves its job allocated on c1; saved with
+    the controller's state, it would hold c1 busy through the stop and the kept-volume start."""
+    left = cluster.as_job_user(["squeue", "-h", "-o", "%i"], 10).stdout.split()
+    if not left:
+        return
+    log(f"{cluster.label}: cancelling jobs {', '.join(left)} left by the faults; waiting up to "
+        f"{timeout:.0f} s for squeue to be empty")
+    cluster.as_job_user(["scancel", "-u", JOB_USER], 10)
+    deadline = time.monotonic() + timeout
+    while cluster.as_job_user(["squeue", "-h", "-o", "%i"], 10).stdout.split():
+        if time.monotonic() > deadline:
+            raise BenchError(f"{cluster.label}: jobs still in squeue {timeout:.0f} s after scancel")
+        time.sleep(POLL_S)
+
+
 def count_zombies(cluster: Cluster) -> dict[str, int]:
     # Give the last job's processes a moment to finish exiting, so they are not counted
     # as zombies merely because nobody has reaped them *yet*.
@@ -544,6 +561,7 @@ def bench_cluster(cluster: Cluster, jobs: int) -> RunResult:
         result.zombies = count_zombies(cluster)
         for daemon in ("slurmd", "munged"):
             result.recovery[daemon] = measure_recovery(cluster, daemon)
+        clear_jobs(cluster)
         result.stop, result.exit_codes, result.stop_each = measure_stop(cluster)
         log(f"{cluster.label}: down (volumes kept)")
         cluster.compose("down", timeout=DOWN_TIMEOUT_S)

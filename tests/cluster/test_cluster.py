@@ -151,6 +151,27 @@ def test_a_node_back_with_a_new_address_is_reachable(phase1):
         run(["docker", "rm", "-f", squatter], check=False)
 
 
+INACTIVE_LIMIT = 60  # stack/etc/slurm.conf
+
+
+def user_jobs():
+    return as_user("squeue", "-h", "-o", "%i %T %N").stdout.strip()
+
+
+def test_a_killed_srun_gives_its_node_back(phase1):
+    # A user's srun killed (kill -9, a lost session) cannot release its allocation. slurmctld
+    # pings each srun every InactiveLimit/3 s and ends the job of one that no longer answers;
+    # without InactiveLimit the job would hold c2 until its time limit (none in normal).
+    run(["docker", "exec", "-d", "-u", "rasqberry", "-w", "/home/rasqberry", container_id("login"),
+         "srun", "-w", "c2", "-p", "normal", "-J", "abandoned", "sleep", "600"])
+    wait_until("the job to run on c2", lambda: user_jobs().endswith("RUNNING c2"), timeout=60)
+    on("login", "pkill", "-KILL", "-u", "rasqberry", "-x", "srun")
+    wait_until("the abandoned job to be ended", lambda: user_jobs() == "",
+               timeout=INACTIVE_LIMIT + 60, explain=user_jobs)
+    wait_until("c2 idle", lambda: as_user("sinfo", "-h", "-n", "c2", "-o", "%t").stdout.strip() == "idle",
+               timeout=60)
+
+
 def test_stop_ends_every_container_with_exit_code_0(phase1):
     ids = compose("ps", "-q").stdout.split()
     # mysql, slurmdbd, slurmctld, c1, c2, q1, login, and nfs unless RQINIT_STORAGE=volumes
