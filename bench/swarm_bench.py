@@ -11,7 +11,7 @@ Per run (medians and min-max over --runs):
   4. new node       a service c5 added to the stack (bench/swarm-c5.yml) -> `srun -w c5` runs
   5. reconfigure    a partition's MaxTime changed, `stack/swarm reconfigure` -> every node's
                     slurm.conf has it (slurmd's configless copy; login's installed file)
-Goals (issue 8): (2) within 2x of (1); (3), (4), (5) each under 10 s. Slurm's own timers that
+Goals: (2) within 1.5x of (1); (3), (4), (5) each under 10 s. Slurm's own timers that
 bound them are printed beside. Times are taken by polling every 0.2 s from the start of the
 command the user runs; each poll is `sinfo`/`scontrol` run on login or on the node.
 
@@ -246,7 +246,7 @@ def main():
     if figures["deploy"] and figures["compose up"]:
         ratio = statistics.median(figures["deploy"]) / statistics.median(figures["compose up"])
         print(f"| `make deploy` -> c1..c4, q1, q2 idle | {summary(figures['deploy'])} | "
-              f"<= 2x Compose ({ratio:.2f}x) | {'PASS' if ratio <= 2 else 'MISS'} |")
+              f"<= 1.5x Compose ({ratio:.2f}x) | {'PASS' if ratio <= 1.5 else 'MISS'} |")
     for name, label in (("host back", "second engine started -> c3, c4, q2 idle"),
                         ("new node", "c5 added to the stack -> a job runs on it"),
                         ("reconfigure", "`make reconfigure` -> MaxTime in every node's slurm.conf")):
