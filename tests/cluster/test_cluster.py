@@ -23,6 +23,18 @@ def test_every_container_is_healthy(phase1):
         assert on(service, "rqinit", "health").stdout.strip() == "healthy"
 
 
+def local_name_of_inaddr_any(service):
+    return on(service, "getent", "hosts", "0.0.0.0", check=False).stdout.split()[1:]
+
+
+def test_the_address_slurm_listens_on_has_a_local_name(phase1):
+    # Slurm 24.11's daemons ask the name of 0.0.0.0 at each start. Not in /etc/hosts, the
+    # question goes through Docker's DNS to the host's resolvers: 10 s per start where they
+    # do not answer (an offline Pi, an internal network).
+    for service in ["slurmdbd", "slurmctld", "c1", "c2", "login"]:
+        assert local_name_of_inaddr_any(service) == ["inaddr-any"], service
+
+
 def test_secrets_are_installed_owned_and_private(phase1):
     assert on("c1", "stat", "-c", "%U %a %s", "/etc/munge/munge.key").stdout.split() == \
         ["munge", "400", "1024"]

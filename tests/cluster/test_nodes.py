@@ -31,6 +31,8 @@ def test_c3_and_c4_join_a_running_phase2_cluster_and_nothing_restarts(phase1):
     wait_until("c1-c4 idle in partition normal",
                lambda: normal_nodes() == {f"c{i}": "idle" for i in range(1, 5)}, timeout=60)
     assert started_at(before) == before
+    # An added node has what compose.yml gives c1 (test_cluster.py says why this entry).
+    assert on("c3", "getent", "hosts", "0.0.0.0").stdout.split()[1:] == ["inaddr-any"]
 
 
 def test_a_declared_size_is_what_slurm_sees_and_the_default_is_the_designs(phase1):

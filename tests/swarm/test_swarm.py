@@ -136,6 +136,13 @@ def test_secrets_are_installed_owned_and_private_on_both_hosts(deployed):
         assert key_hex not in seen, f"the munge key shows in {service}"
 
 
+def test_the_address_slurm_listens_on_has_a_local_name_on_both_hosts(deployed):
+    # As under Compose (tests/cluster/test_cluster.py says why): stack.yml's extra_hosts.
+    for service in ["slurmdbd", "slurmctld", "c1", "c3", "q2", "login"]:
+        assert on(service, "getent", "hosts", "0.0.0.0").stdout.split()[1:] == ["inaddr-any"], \
+            service
+
+
 def test_a_second_deploy_changes_nothing(deployed):
     before = specs_and_tasks()
     swarm("deploy")
