@@ -107,6 +107,9 @@ MUTATIONS = [
      "return !address.empty() && address != name ? WatchAction::pin_address : WatchAction::none;",
      "return !address.empty() && false ? WatchAction::pin_address : WatchAction::none;",
      "unit.node_registration"),
+    ("a plugin setting (SelectType) restarts the daemons, as on 22.05",
+     "roles/slurm_conf_text.cpp", '"SlurmctldPort", "SlurmdPort"};',
+     '"SelectType", "SlurmctldPort", "SlurmdPort"};', "unit.slurm_conf_text"),
 ]
 
 
