@@ -460,17 +460,21 @@ def process_start_wall(pid: int) -> float:
     return boot + ticks / CLOCK_TICKS
 
 
-def log_times(cluster: Cluster, service: str, text: str) -> list[float]:
-    """Unix times (Docker's own stamps) of the container's output lines containing text."""
+def stamped_lines(cluster: Cluster, service: str) -> list[tuple[float, str]]:
+    """The container's output as (Unix time of Docker's own stamp, line)."""
     out = run(["docker", "logs", "-t", cluster.container(service)], 30)
-    times = []
+    lines = []
     for line in (out.stdout + out.stderr).splitlines():
-        if text in line:
-            stamp = line.split(" ", 1)[0]  # RFC 3339 with nanoseconds, UTC
-            whole, _, frac = stamp.rstrip("Z").partition(".")
-            times.append(datetime.fromisoformat(whole + "+00:00").timestamp()
-                         + float("0." + (frac or "0")))
-    return times
+        stamp, _, text = line.partition(" ")  # RFC 3339 with nanoseconds, UTC
+        whole, _, frac = stamp.rstrip("Z").partition(".")
+        at = datetime.fromisoformat(whole + "+00:00").timestamp() + float("0." + (frac or "0"))
+        lines.append((at, text))
+    return lines
+
+
+def log_times(cluster: Cluster, service: str, text: str) -> list[float]:
+    """Unix times of the container's output lines containing text."""
+    return [at for at, line in stamped_lines(cluster, service) if text in line]
 
 
 def daemon_time(cluster: Cluster, service: str, process: str, text: str) -> float:
@@ -508,18 +512,12 @@ def rqinit_steps(cluster: Cluster, since_wall: float) -> dict[str, float]:
     "CONTAINER SERVICE ready" -> seconds after `up -d`, the first of each in this start."""
     steps = {}
     for service in SERVICES:
-        out = run(["docker", "logs", "-t", cluster.container(service)], 30)
-        for line in (out.stdout + out.stderr).splitlines():
+        for at, line in stamped_lines(cluster, service):
             found = RQINIT_STEP.search(line)
-            if not found:
+            if not found or at < since_wall:
                 continue
-            stamp = line.split(" ", 1)[0]
-            whole, _, frac = stamp.rstrip("Z").partition(".")
-            at = datetime.fromisoformat(whole + "+00:00").timestamp() + float("0." + (frac or "0"))
             event = f"{found['started']} started" if found["started"] else f"{found['ready']} ready"
-            key = f"{service} {event}"
-            if at >= since_wall and key not in steps:
-                steps[key] = at - since_wall
+            steps.setdefault(f"{service} {event}", at - since_wall)
     return steps
 
 

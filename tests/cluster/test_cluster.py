@@ -8,6 +8,7 @@ import time
 
 from conftest import (PHASE1, IMAGE, REPO, PROJECT, as_user, cluster, compose, container_id, inspect, on, run,
                       sinfo_rows, wait_until)
+from user_checks import names_of_inaddr_any
 
 PHASE1_SINFO = [("normal*", "up", "2", "idle", "c[1-2]")]
 PHASE2_SINFO = [("normal", "up", "2", "idle", "c[1-2]"), ("quantum*", "up", "1", "idle", "q1")]
@@ -23,16 +24,9 @@ def test_every_container_is_healthy(phase1):
         assert on(service, "rqinit", "health").stdout.strip() == "healthy"
 
 
-def local_name_of_inaddr_any(service):
-    return on(service, "getent", "hosts", "0.0.0.0", check=False).stdout.split()[1:]
-
-
 def test_the_address_slurm_listens_on_has_a_local_name(phase1):
-    # Slurm 24.11's daemons ask the name of 0.0.0.0 at each start. Not in /etc/hosts, the
-    # question goes through Docker's DNS to the host's resolvers: 10 s per start where they
-    # do not answer (an offline Pi, an internal network).
     for service in ["slurmdbd", "slurmctld", "c1", "c2", "login"]:
-        assert local_name_of_inaddr_any(service) == ["inaddr-any"], service
+        assert names_of_inaddr_any(on, service) == ["inaddr-any"], service
 
 
 def test_secrets_are_installed_owned_and_private(phase1):
@@ -163,9 +157,6 @@ def test_a_node_back_with_a_new_address_is_reachable(phase1):
         run(["docker", "rm", "-f", squatter], check=False)
 
 
-INACTIVE_LIMIT = 60  # stack/etc/slurm.conf
-
-
 def user_jobs():
     return as_user("squeue", "-h", "-o", "%i %T %N").stdout.strip()
 
@@ -173,13 +164,15 @@ def user_jobs():
 def test_a_killed_srun_gives_its_node_back(phase1):
     # A user's srun killed (kill -9, a lost session) cannot release its allocation. slurmctld
     # pings each srun every InactiveLimit/3 s and ends the job of one that no longer answers;
-    # without InactiveLimit the job would hold c2 until its time limit (none in normal).
+    # without InactiveLimit (0: none) the job would hold c2 until its time limit (none in normal).
+    config = as_user("scontrol", "show", "config").stdout
+    inactive_limit = int(re.search(r"^InactiveLimit\s*=\s*(\d+)", config, re.M).group(1))
     run(["docker", "exec", "-d", "-u", "rasqberry", "-w", "/home/rasqberry", container_id("login"),
          "srun", "-w", "c2", "-p", "normal", "-J", "abandoned", "sleep", "600"])
     wait_until("the job to run on c2", lambda: user_jobs().endswith("RUNNING c2"), timeout=60)
     on("login", "pkill", "-KILL", "-u", "rasqberry", "-x", "srun")
     wait_until("the abandoned job to be ended", lambda: user_jobs() == "",
-               timeout=INACTIVE_LIMIT + 60, explain=user_jobs)
+               timeout=inactive_limit + 60, explain=user_jobs)
     wait_until("c2 idle", lambda: as_user("sinfo", "-h", "-n", "c2", "-o", "%t").stdout.strip() == "idle",
                timeout=60)
 

@@ -1,5 +1,5 @@
 """What the Compose and the Swarm cluster tests both check as a user would: waits with a deadline,
-sinfo as rows, a file written as the user, and the MPI program a user compiles on login.
+sinfo as rows, the local name of 0.0.0.0, a file written as the user, and the MPI program a user compiles on login.
 
 Each suite's conftest gives its own `as_user` (a command on login as rasqberry); these take it.
 """
@@ -24,6 +24,14 @@ def sinfo_rows(as_user):
     """sinfo as a user reads it: (partition, avail, nodes, state, nodelist) per line."""
     out = as_user("sinfo", "--noheader", "-o", "%P %a %D %t %N").stdout
     return sorted(tuple(line.split()) for line in out.splitlines() if line.strip())
+
+
+def names_of_inaddr_any(on, service):
+    """The names /etc/hosts gives 0.0.0.0 in a service's container. Slurm 24.11's daemons ask
+    the name of that address, the one they listen on, at each start; with no entry, the question
+    goes through Docker's DNS to the host's resolvers: 10 s per start where they do not answer
+    (an offline Pi, an internal network). stack/compose.yml and stack/stack.yml add the entry."""
+    return on(service, "getent", "hosts", "0.0.0.0", check=False).stdout.split()[1:]
 
 
 def write_as_user(as_user, path, text):
