@@ -60,4 +60,8 @@ int raise_capabilities(const std::vector<int>& keep) {
     return 0;
 }
 
+int set_no_new_privs() {
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 ? 0 : errno;
+}
+
 }  // namespace rqinit

@@ -18,4 +18,7 @@ int drop_from_bounding_set(const std::vector<int>& drop);  // needs CAP_SETPCAP
 int keep_capabilities_across_setuid();                     // before setuid
 int raise_capabilities(const std::vector<int>& keep);  // after setuid: P = E = I = ambient = keep
 
+// PR_SET_NO_NEW_PRIVS on the calling process, for good (its children inherit it). 0 or errno.
+int set_no_new_privs();
+
 }  // namespace rqinit

@@ -6,11 +6,13 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <system_error>
 
+#include "init/capabilities.hpp"
 #include "init/clock.hpp"
 #include "init/config_file.hpp"
 #include "init/control_socket.hpp"
@@ -216,9 +218,14 @@ int install_plan_files(const Plan& plan) {
             case Hidden::done:
                 spdlog::info("{} hidden: no service or job can read it any more", directory);
                 break;
-            case Hidden::refused:  // Compose without CAP_SYS_ADMIN: its files are the host's 0600
+            case Hidden::refused: {
+                // No CAP_SYS_ADMIN: the files' own modes must keep every other uid out.
+                auto exposed = files_readable_by_others(directory);
+                for (const auto& line : exposed) spdlog::error("{}", line);
+                if (!exposed.empty()) return kInstallError;
                 spdlog::info("{} (the modes of its files guard them)", problem);
                 break;
+            }
             case Hidden::absent:
                 break;
         }
@@ -231,6 +238,13 @@ int run_services(const Options& options) {
     if (int code = build_plan(options, plan)) return code;
     if (int code = check_before_start(plan)) return code;
     if (int code = install_plan_files(plan)) return code;
+    if (plan.no_new_privs) {
+        if (int error = set_no_new_privs()) {
+            spdlog::critical("cannot set no_new_privs on rqinit: {}", std::strerror(error));
+            return kSystemError;
+        }
+        spdlog::info("no_new_privs set: nothing started from here can gain a privilege by exec");
+    }
     try {
         Supervisor supervisor(std::move(plan),
                               {options.control_socket, options.control_socket_given});

@@ -130,6 +130,11 @@ struct Plan {
     // service or job can read what Docker put there (Swarm mounts secrets world-readable, 0444).
     // Needs CAP_SYS_ADMIN; without it rqinit says so and the sources' own modes must do.
     std::vector<std::string> hide_after_install;
+    // Set on rqinit itself before its first service starts, and so inherited by every service,
+    // probe, hook and job under it: no exec can raise a privilege (setuid files, file
+    // capabilities). A `docker exec` is not rqinit's child: the engine's no-new-privileges covers
+    // it.
+    bool no_new_privs = false;
     // Capabilities only rqinit itself keeps (CAP_SYS_ADMIN, to mount): every service, probe
     // and hook starts with them out of its bounding set, unless its `capabilities` names them.
     std::vector<std::string> pid1_only_capabilities;

@@ -17,6 +17,8 @@ Plan mysql_plan(const RoleContext&) {
     plan.directories = {{"/run/mysqld", "mysql:mysql", 0755},
                         {kDataDir, "mysql:mysql", 0755},
                         {"/run/rqinit", "root:root", 0700}};
+    // Installed, the password is the database's and the client file's: the source goes.
+    plan.hide_after_install = {kSecretDir};
     plan.files = {
         database_password_template("accounting database setup", kShareDir + "/mysql-init.sql.in",
                                    "/run/mysqld/rqinit-init.sql", "mysql:mysql", 0600,

@@ -31,6 +31,8 @@ std::optional<Plan> plan_for_role(const std::string& role, const RoleContext& co
     if (found == roles().end()) return std::nullopt;
     Plan plan = found->second(context);
     for (auto& service : plan.services) service.origin = "role " + role;
+    // Users' sessions and jobs run under every role's rqinit: none may gain a privilege by exec.
+    plan.no_new_privs = true;
     return plan;
 }
 

@@ -2,6 +2,7 @@
 
 #include "spank/qrmi_config.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -246,6 +247,30 @@ Hidden hide_directory(const std::string& directory, std::string& problem) {
         return Hidden::refused;
     }
     return Hidden::done;
+}
+
+std::vector<std::string> files_readable_by_others(const std::string& directory) {
+    std::vector<std::string> exposed;
+    DIR* listing = opendir(directory.c_str());
+    if (!listing) return exposed;
+    std::vector<std::string> names;
+    while (const dirent* entry = readdir(listing))
+        if (entry->d_name[0] != '.') names.emplace_back(entry->d_name);
+    closedir(listing);
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names) {
+        const std::string path = directory + "/" + name;
+        struct stat info {};
+        // stat, not lstat: Swarm's secrets are symlinks into its own tmpfs.
+        if (stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode)) continue;
+        if (info.st_uid == 0 && (info.st_mode & (S_IRGRP | S_IROTH)) == 0) continue;
+        exposed.push_back(path + " is readable by users other than root (owner uid " +
+                          std::to_string(info.st_uid) + ", mode " + octal(info.st_mode) +
+                          ") and this container cannot cover it (no CAP_SYS_ADMIN): give the "
+                          "secret mode 0400 (a stack file's `mode: 0400`) or, under Compose, make "
+                          "its file root's with mode 0600 (chown root:root; chmod 0600)");
+    }
+    return exposed;
 }
 
 void write_file_atomically(const std::string& path, const std::string& contents, uid_t uid,

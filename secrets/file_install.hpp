@@ -8,6 +8,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "init/plan.hpp"
 #include "init/user_db.hpp"
@@ -27,6 +28,11 @@ bool install_file(const FileInstall& file, const UserDbPaths& users = {});
 // opened by anyone in this container.
 enum class Hidden { done, absent, refused };
 Hidden hide_directory(const std::string& directory, std::string& problem);
+
+// Where a directory cannot be covered: one line for each file in it that a uid other than root
+// could read (group or other read bit, or a non-root owner), naming the owner, the mode and the
+// fix. Empty: its own modes guard every file.
+std::vector<std::string> files_readable_by_others(const std::string& directory);
 
 // Writes contents to path atomically (temporary file, fsync, rename, fsync of the directory)
 // with the given owner and mode from the first byte on.

@@ -111,11 +111,18 @@ TEST_CASE("the QRMI config reaches q nodes root-only, and the login node its nam
     }
 }
 
-TEST_CASE("every Slurm role hides Docker's secrets once they are installed") {
-    for (const char* role : {"c", "q", "login", "slurmctld", "slurmdbd"}) {
+TEST_CASE("every role that is given secrets hides them once they are installed") {
+    for (const char* role : {"c", "q", "login", "slurmctld", "slurmdbd", "mysql"}) {
         CAPTURE(role);
         auto plan = *plan_for_role(role, {"c1", ""});
         CHECK(plan.hide_after_install == std::vector<std::string>{"/run/secrets"});
+    }
+}
+
+TEST_CASE("every role runs its services, probes and jobs with no_new_privs") {
+    for (const auto& role : known_roles()) {
+        CAPTURE(role);
+        CHECK(plan_for_role(role, {"c1", ""})->no_new_privs);
     }
 }
 
