@@ -19,6 +19,7 @@ def run_role(role, secrets, network=None, timeout=120):
             path = os.path.join(directory, name)
             with open(path, "wb") as f:
                 f.write(content)
+            os.chmod(path, 0o600)  # as .secrets holds them: root's alone
             args += ["-v", f"{path}:/run/secrets/{name}:ro"]
         if network:
             args += ["--network", network]
@@ -60,7 +61,7 @@ def test_an_unknown_role_is_refused(phase1):
 def test_a_wrong_database_password_is_named_and_harms_nothing(phase1):
     key = (REPO / ".secrets" / "munge.key").read_bytes()
     code, errors = run_role("slurmdbd", {"munge_key": key, "db_password": b"not-the-password\n"},
-                            network=f"{PROJECT}_slurm-network", timeout=120)
+                            network=f"{PROJECT}_database-network", timeout=120)
     assert code == 4
     assert len(errors) == 1
     assert "mysql-up will never be ready" in errors[0] and "Access denied for user 'slurm'" in errors[0]
@@ -83,7 +84,7 @@ def test_a_password_with_quotes_backslash_space_at_and_hash_works_end_to_end(pha
                                                                               password):
     password_file = tmp_path / "db_password"
     password_file.write_text(password + "\n")
-    password_file.chmod(0o644)  # read by rqinit as root in the containers, through a bind mount
+    password_file.chmod(0o600)  # root's alone: mysql cannot cover /run/secrets (no CAP_SYS_ADMIN)
     ENV["RQINIT_DB_PASSWORD_FILE"] = str(password_file)
     try:
         # mysql sets the new password on start (its init file), slurmdbd logs in with it.
