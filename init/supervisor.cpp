@@ -160,6 +160,7 @@ void Supervisor::run_one_turn() {
     int count = epoll_wait(epoll_fd_, events, 16, timeout);
     if (count < 0 && errno != EINTR) system_failure("epoll_wait");
     for (int e = 0; e < count; ++e) dispatch(events[e].data.u64, events[e].events);
+    if (control_) control_->drop_expired(monotonic_seconds());
     // Reap on every turn, not only on SIGCHLD: several children's SIGCHLD coalesce into one
     // signal, so one signal can stand for many exits.
     reap_children();
@@ -207,7 +208,8 @@ void Supervisor::dispatch(uint64_t value, uint32_t events) {
             break;
         }
         case kControl:
-            control_->serve_one([this](const std::string& r) { return answer_control(r); });
+            control_->serve_ready([this](const std::string& r) { return answer_control(r); },
+                                  monotonic_seconds());
             break;
         case kOutput:
             read_output(static_cast<int>(low));
@@ -339,6 +341,7 @@ double Supervisor::next_deadline() const {
         // next_probe_at is kNever unless the table scheduled a probe.
         if (!s.probe_in_flight() && s.hook_pid < 0) next = std::min(next, s.next_probe_at);
     }
+    if (control_) next = std::min(next, control_->next_deadline());
     return next;
 }
 

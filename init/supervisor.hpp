@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "init/control_socket.hpp"
+#include "init/control_server.hpp"
 #include "init/line_prefixer.hpp"
 #include "init/plan.hpp"
 #include "init/service_runtime.hpp"

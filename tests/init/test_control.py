@@ -1,6 +1,7 @@
 """Control socket: `rqinit status` lists services with pid and state, `rqinit health`
 is 0 when all are ready and 1 with a one-line reason otherwise; socket mode 0600."""
 import os
+import socket
 import signal
 import stat
 import threading
@@ -168,5 +169,94 @@ def test_health_stays_healthy_below_health_retries(rqinit, work, log):
     r.until(lambda: runs() >= 4, what="the fourth health check", timeout=20)
     h = rqinit.client(r, "health")
     assert h.returncode == 1 and "times in a row" in h.stdout, h.stdout
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()
+
+
+def silent_clients(path, count):
+    """count connections to the control socket that never send a byte."""
+    held = []
+    for _ in range(count):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(path)
+        held.append(s)
+    return held
+
+
+def answer_to(path, data):
+    """What rqinit sends back, to its end of file, after data (bytes) on one connection."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(30)
+        s.connect(path)
+        s.sendall(data)
+        reply = b""
+        try:
+            while chunk := s.recv(4096):
+                reply += chunk
+        except ConnectionResetError:
+            pass  # closed with some of an oversized request unread: the answer came first
+    return reply.decode()
+
+
+def restarts_of(rqinit, r, name):
+    row = line_with(rqinit.client(r, "status").stdout, name)
+    return int(row.split()[3]) if row else -1  # SERVICE PID STATE RESTARTS ...
+
+
+def test_a_crowd_of_silent_clients_delays_neither_answers_nor_restarts(rqinit, work, log):
+    """Root clients that connect and say nothing, more than rqinit serves at once and renewed
+    as it drops them: `rqinit status` is still answered, and a killed service is still reaped
+    and restarted. PID 1 never waits on a client."""
+    cfg = plan({"web": {"command": svc("--name", "web", "--log", log), "restart": "always",
+                        "restart_delay": 0.1}})
+    r = rqinit.start(config=cfg)
+    wait_started(r, log, "web")
+    r.until(lambda: rqinit.client(r, "status").returncode == 0, what="the control socket")
+    stop = threading.Event()
+    crowd = silent_clients(r.sock, 40)
+
+    def keep_the_crowd():
+        while not stop.is_set():
+            crowd.pop(0).close()
+            crowd.extend(silent_clients(r.sock, 1))
+
+    renewer = threading.Thread(target=keep_the_crowd)
+    renewer.start()
+    try:
+        status = rqinit.client(r, "status")
+        assert status.returncode == 0 and line_with(status.stdout, "web"), status.stdout + status.stderr
+        web = r.until(lambda: r.find_process(svc("--name", "web", "--log", log)), what="web")
+        os.kill(web, signal.SIGKILL)
+        r.until(lambda: restarts_of(rqinit, r, "web") == 1, what="web restarted, the crowd held")
+        assert rqinit.client(r, "health").stdout == "healthy\n"
+    finally:
+        stop.set()
+        renewer.join()
+        for s in crowd:
+            s.close()
+    r.signal(signal.SIGTERM)
+    assert r.wait() == 0, r.output()
+
+
+def test_a_silent_client_gets_one_line_then_end_of_file(rqinit, work, log):
+    r, _ = start_web_and_db(rqinit, work, log)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(30)
+        s.connect(r.sock)
+        reply = b""
+        while chunk := s.recv(4096):
+            reply += chunk
+    assert reply == b"error: no request within 5 s (known: status, health)\n", reply
+    assert rqinit.client(r, "status").returncode == 0
+
+
+def test_an_oversized_or_unknown_request_gets_one_line_and_harms_nothing(rqinit, work, log):
+    r, _ = start_web_and_db(rqinit, work, log)
+    oversized = answer_to(r.sock, b"x" * 10_000)
+    assert oversized == ("error: request longer than 256 bytes with no end of line "
+                         "(known: status, health)\n"), oversized[:300]
+    unknown = answer_to(r.sock, b"reboot\n")
+    assert unknown == "error: unknown request 'reboot' (known: status, health)\n", unknown
+    assert rqinit.client(r, "status").returncode == 0
     r.signal(signal.SIGTERM)
     assert r.wait() == 0, r.output()
