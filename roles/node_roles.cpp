@@ -81,6 +81,8 @@ Plan node_plan(const RoleContext& context, const std::string& role, std::string 
     // address, the name is set again. No answer at all (no controller) changes nothing.
     ServiceSpec rejoin = service("rejoin", {"/usr/sbin/rqinit-node", "watch", name});
     rejoin.depends_on = {"slurmd"};
+    // Root for scontrol and for signalling root's slurmd, both a matter of uid: no capability.
+    rejoin.capabilities = std::vector<std::string>{};
     // Until slurmd has fetched the configuration, scontrol reads the stack's copy.
     ServiceSpec wait = wait_for_slurmctld();
     wait.environment["SLURM_CONF"] = kConfigDir + "/slurm.conf";

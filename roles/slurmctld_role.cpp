@@ -26,6 +26,7 @@ Plan slurmctld_plan(const RoleContext&) {
     // counts as up only with the view it had.
     ServiceSpec view = service("partition-view",
                                {kShareDir + "/partition-view", "/run/slurm/partition-view.ready"});
+    view.user = "slurm";  // SlurmUser may update partitions, and owns /run/slurm
     view.depends_on = {"slurmctld"};
     view.ready.kind = Probe::Kind::command;
     view.ready.argv = {"/usr/bin/test", "-e", "/run/slurm/partition-view.ready"};

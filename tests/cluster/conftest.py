@@ -46,10 +46,12 @@ QPUS = {
     "qpu_a": ("ibm-quantum-system", {"QRMI_URL": "https://a.example", "QRMI_APIKEY": "secret-a"}),
     "qpu_b": ("pasqal-cloud", {"QRMI_TOKEN": "secret-b"}),
 }
-QRMI_CONFIG.touch(mode=0o600)
 QRMI_CONFIG.write_text(json.dumps({"resources": [
     {"name": name, "type": kind, "environment": environment}
     for name, (kind, environment) in QPUS.items()]}))
+# World-readable, as a careless administrator leaves a file: only rqinit's cover of /run/secrets
+# keeps it from the users of login and q1 (test_security.py, test_qpu.py).
+QRMI_CONFIG.chmod(0o644)
 
 # A lost node is deleted after 45 s here (120 s by default): longer than slurmctld's ping
 # cycle (SlurmdTimeout/3 = 30 s), so one missed ping on a busy machine never deletes a live node.

@@ -1,9 +1,13 @@
 """What the Compose and the Swarm cluster tests both check as a user would: waits with a deadline,
-sinfo as rows, the local name of 0.0.0.0, a file written as the user, and the MPI program a user compiles on login.
+sinfo as rows, the local name of 0.0.0.0, a file written as the user, the MPI program a user compiles on login,
+a forged NFS call, and the privileges a process holds.
 
 Each suite's conftest gives its own `as_user` (a command on login as rasqberry); these take it.
 """
+import json
+import re
 import time
+from pathlib import Path
 
 
 def wait_until(what, predicate, timeout=60, interval=0.5, explain=None):
@@ -59,3 +63,26 @@ int main(int argc, char **argv) {
     return 0;
 }
 """
+
+
+NFS_FORGE = Path(__file__).with_name("nfs_forge.py")
+
+
+def forge_nfs(on, service, *arguments, user="rasqberry"):
+    """nfs_forge.py (a raw NFSv3 client claiming any uid) run in service's container as user,
+    against the cluster's server `nfs`, export /home: its JSON answer."""
+    out = on(service, "python3", "-c", NFS_FORGE.read_text(), "nfs", "/home",
+             *map(str, arguments), user=None if user == "root" else user).stdout
+    return json.loads(out)
+
+
+CAPABILITY_SETS = ("CapInh", "CapPrm", "CapEff", "CapAmb")
+# What a user's session and a job's processes show: no way to gain a privilege by exec, and no
+# capability to use (the bounding set is only what a set-user-ID program could reach).
+UNPRIVILEGED = {"NoNewPrivs": "1", **{name: "0000000000000000" for name in CAPABILITY_SETS}}
+
+
+def privileges(status_text):
+    """NoNewPrivs and the four capability sets a process can use, from /proc/PID/status."""
+    fields = dict(re.findall(r"^(\w+):\s+(\S+)", status_text, re.M))
+    return {name: fields[name] for name in ("NoNewPrivs", *CAPABILITY_SETS)}

@@ -12,7 +12,8 @@ import warnings
 import two_hosts
 from conftest import (REPO, SLURM_ETC, STACK, as_user, docker, on, reset_slurm_etc, run, sinfo_rows,
                       swarm, task, wait_until)
-from user_checks import ALLREDUCE_C, names_of_inaddr_any, write_as_user
+from user_checks import (ALLREDUCE_C, UNPRIVILEGED, forge_nfs, names_of_inaddr_any, privileges,
+                         write_as_user)
 
 PHASE3_SINFO = [("normal", "up", "4", "idle", "c[1-4]"), ("quantum*", "up", "2", "idle", "q[1-2]")]
 SECOND_HOST_SERVICES = {"c3", "c4", "q2"}
@@ -134,6 +135,59 @@ def test_secrets_are_installed_owned_and_private_on_both_hosts(deployed):
             service_logs(service)
         assert password not in seen, f"the database password shows in {service}"
         assert key_hex not in seen, f"the munge key shows in {service}"
+
+
+def test_no_uid_but_root_reads_a_secret_in_any_container(deployed):
+    # Swarm would mount them 0444; the stack gives them 0400, for the roles that cannot cover
+    # /run/secrets (no CAP_SYS_ADMIN): slurmctld, slurmdbd, mysql. Tried as each daemon's own uid.
+    for service, user, secrets_there in [("slurmctld", "slurm", ["munge_key"]),
+                                         ("slurmdbd", "slurm", ["munge_key", "db_password"]),
+                                         ("mysql", "mysql", ["db_password"])]:
+        for secret in secrets_there:
+            read = on(service, "setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups",
+                      "cat", f"/run/secrets/{secret}", check=False)
+            assert read.returncode != 0 and "Permission denied" in read.stderr, (service, secret)
+
+
+ALICE_SECRET = "alice's private words\n"
+
+
+def test_a_forged_uid_neither_reads_nor_writes_another_users_file_on_both_hosts(deployed):
+    on("nfs", "sh", "-c", 'mkdir -p /home/alice && printf "%s" "$1" > /home/alice/private && '
+       "chown -R 1001:1001 /home/alice && chmod 0700 /home/alice && "
+       "chmod 0600 /home/alice/private", "sh", ALICE_SECRET)
+    for service in ["login", "c3"]:
+        for version in ["3", "4"]:
+            url = f"nfs://nfs/home/alice/private?uid=1001&gid=1001&version={version}"
+            read = on(service, "nfs-cat", url, user="rasqberry", check=False)
+            assert read.returncode != 0 and "private words" not in read.stdout, (service, version)
+            planted = f"nfs://nfs/home/alice/planted?uid=1001&gid=1001&version={version}"
+            write = on(service, "nfs-cp", "/etc/hostname", planted, user="rasqberry", check=False)
+            assert write.returncode != 0, (service, version)
+        raw = forge_nfs(on, service, "alice/private", 1001, 1001, 0, "read")
+        assert raw.get("denied") == {"rejected": "AUTH_ERROR", "auth_stat": 5}, (service, raw)
+        reserved = forge_nfs(on, service, "alice/private", 1001, 1001, 1000, "read")
+        assert "PermissionError" in reserved.get("error", ""), (service, reserved)
+    assert on("nfs", "ls", "-A", "/home/alice").stdout.split() == ["private"]
+    # The control: trusted root of a node, from a reserved port, is believed.
+    trusted = forge_nfs(on, "login", "alice/private", 1001, 1001, 1000, "read", user="root")
+    assert trusted.get("content") == ALICE_SECRET, trusted
+
+
+def test_jobs_on_both_hosts_run_with_no_new_privs_and_no_capability(deployed):
+    for node, partition in [("c1", "normal"), ("c3", "normal"), ("q2", "quantum")]:
+        step = as_user("srun", "-w", node, "-p", partition, "cat", "/proc/self/status").stdout
+        assert privileges(step) == UNPRIVILEGED, node
+    for service in ["login", "c3"]:
+        found = on(service, "find", "/", "-xdev", "-type", "f", "(", "-perm", "-4000", "-o",
+                   "-perm", "-2000", ")", "-print").stdout.split()
+        assert found == [], (service, found)
+
+
+def test_mariadb_is_out_of_reach_of_login_and_the_nodes(deployed):
+    for service in ["login", "c3", "slurmctld"]:
+        assert on(service, "getent", "hosts", "mysql", check=False).returncode != 0, service
+    assert on("slurmdbd", "getent", "hosts", "mysql").returncode == 0
 
 
 def test_the_address_slurm_listens_on_has_a_local_name_on_both_hosts(deployed):

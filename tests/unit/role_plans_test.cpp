@@ -126,6 +126,24 @@ TEST_CASE("every role runs its services, probes and jobs with no_new_privs") {
     }
 }
 
+TEST_CASE("a long-running service keeps root's capabilities only where it needs them") {
+    // slurmd starts jobs as their users; ganesha serves every uid's files; rpcbind binds port
+    // 111, then becomes its own user by itself. The rest run as their own user, or as root with
+    // a named set (the FUSE client's), or none.
+    const std::vector<std::string> need_root = {"slurmd", "ganesha", "rpcbind"};
+    for (const auto& role : known_roles()) {
+        const Plan plan = *plan_for_role(role, {"c1", ""});
+        for (const auto& spec : plan.services) {
+            if (spec.oneshot || spec.command.empty()) continue;  // waits and mounts, over at once
+            CAPTURE(role);
+            CAPTURE(spec.name);
+            bool full_root = spec.user.empty() && !spec.capabilities;
+            CHECK(full_root == (std::find(need_root.begin(), need_root.end(), spec.name) !=
+                                need_root.end()));
+        }
+    }
+}
+
 TEST_CASE("a node's declared size reaches slurmd's --conf, after the role's own settings") {
     auto conf_of = [](const Plan& plan) {
         for (const auto& spec : plan.services)
