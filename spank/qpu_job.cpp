@@ -15,7 +15,7 @@ std::string each(const std::vector<Acquisition>& acquired, std::string QpuResour
 // The settings QRMI reads for one QPU, full names: the config's <name>_<KEY> unless the job set
 // it, and the job's own <name>_QRMI_* besides.
 QpuResource effective_settings(const QpuResource& configured, const JobEnvironment& environment) {
-    QpuResource effective{configured.name, configured.type, {}};
+    QpuResource effective{configured.name, configured.type, {}, {}};
     for (const auto& [key, value] : configured.environment) {
         const std::string name = configured.name + "_" + key;
         effective.environment.emplace_back(name, environment.get(name).value_or(value));

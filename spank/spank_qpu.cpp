@@ -63,7 +63,7 @@ struct spank_option g_qpu_option = {
     0,
     check_names_at_submission};
 
-std::vector<std::string> known_names(const std::string& config_path, bool& found) {
+QpuConfig known_qpus(const std::string& config_path, bool& found) {
     std::ifstream in(names_file_for(config_path));
     found = static_cast<bool>(in);
     std::stringstream text;
@@ -89,9 +89,9 @@ int check_names_at_submission(int, const char* optarg, int remote) {
         return -1;
     }
     bool found = false;
-    const auto known = known_names(g_arguments.config_path, found);
+    const QpuConfig known = known_qpus(g_arguments.config_path, found);
     if (!found) return 0;  // no names file here: the node checks
-    if (auto error = unknown_names_error(parsed.names, known)) {
+    if (auto error = unknown_names_error(parsed.names, known.names())) {
         slurm_error("%s", error->c_str());
         return -1;
     }
