@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "spank/qpu_access.hpp"
+
 namespace rqinit::qpu {
 namespace {
 
@@ -72,6 +74,11 @@ PreparedJob prepare_qpu_job(const PluginArguments& arguments, const std::vector<
         if (!configured) {
             prepared.error = "QPU " + name + " is not in " + arguments.config_path +
                              " on this node (it has: " + joined(config.names(), ", ", "none") + ")";
+            return prepared;
+        }
+        // Before any of its settings reach the job or QRMI.
+        if (auto refused = qpu_access_error(name, configured->allowed_groups, job.groups)) {
+            prepared.error = *refused;
             return prepared;
         }
         for (const auto& [key, value] : configured->environment)

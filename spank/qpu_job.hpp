@@ -4,8 +4,10 @@
 //
 // The order of a job's start (slurm_spank_init_post_opt, as root in slurmstepd):
 //   --env:K=V of plugstack.conf; QRMI_JOB_UID, QRMI_JOB_ID; RUST_LOG from SRUN_DEBUG unless set;
-//   per QPU: <name>_<KEY> from the config unless the job set it, then acquisition, giving
-//   <name>_QRMI_JOB_ACQUISITION_TOKEN; then the four QPU lists.
+//   per QPU, in the order asked: refused unless the job's groups meet its allowed_groups (the
+//   check sbatch made, again: a job can skip sbatch's); then <name>_<KEY> from the config unless
+//   the job set it, then acquisition, giving <name>_QRMI_JOB_ACQUISITION_TOKEN; then the four
+//   QPU lists.
 // Errors are held and reported when the task starts (task_init), which fails this job alone:
 // an error returned at init_post_opt would drain the node.
 #pragma once
@@ -53,6 +55,7 @@ class QrmiAccess {
 struct JobIdentity {
     uint32_t uid = 0;
     uint32_t job_id = 0;
+    std::vector<std::string> groups;  // the job's primary and supplementary groups, by name
 };
 
 struct Acquisition {

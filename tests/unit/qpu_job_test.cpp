@@ -65,13 +65,15 @@ struct Fixture {
     PluginArguments arguments{config_path, {}, ""};
     FakeEnvironment environment;
     FakeQrmi qrmi;
-    JobIdentity job{1000, 42};
+    JobIdentity job{1000, 42, {"rasqberry", "users"}};
     Fixture() {
         std::ofstream(config_path) << R"({"resources": [
             {"name": "A", "type": "ibm-quantum-system",
              "environment": {"QRMI_URL": "https://a", "QRMI_APIKEY": "secret-a"}},
             {"name": "B", "type": "pasqal-cloud", "environment": {"QRMI_TOKEN": "secret-b"}},
-            {"name": "C", "type": "iqm-server"}]})";
+            {"name": "C", "type": "iqm-server"},
+            {"name": "D", "type": "iqm-server", "allowed_groups": ["staff", "teachers"],
+             "environment": {"QRMI_URL": "https://d", "QRMI_APIKEY": "secret-d"}}]})";
     }
     PreparedJob prepare(std::vector<std::string> names) {
         return prepare_qpu_job(arguments, names, job, environment, qrmi);
@@ -126,6 +128,44 @@ TEST_CASE("the job's own <name>_KEY wins over the config's, and QRMI is given it
                                                            {"A_QRMI_EXTRA", "x"}});
 }
 
+// Whether any value of the environment, or of what acquire was given, is this one.
+bool anywhere(const Fixture& f, const std::string& value) {
+    for (const auto& [key, seen] : f.environment.values)
+        if (seen == value) return true;
+    for (const auto& resource : f.qrmi.seen)
+        for (const auto& [key, seen] : resource.environment)
+            if (seen == value) return true;
+    return false;
+}
+
+TEST_CASE("a QPU of allowed groups: an outsider's job gets none of it, and nothing is acquired") {
+    Fixture f;
+    auto prepared = f.prepare({"D"});
+    CHECK(prepared.error ==
+          "QPU D may be used only by members of staff or teachers (you are in: rasqberry, users)");
+    CHECK(f.qrmi.calls.empty());
+    CHECK(prepared.acquired.empty());
+    for (const auto& [key, value] : f.environment.values) CHECK(key.rfind("D_", 0) != 0);
+    CHECK_FALSE(anywhere(f, "secret-d"));
+    // Asked after a QPU it may use: that one is acquired (and released at the end), D is not.
+    Fixture g;
+    prepared = g.prepare({"A", "D"});
+    CHECK(prepared.error.rfind("QPU D may be used only by members of staff or teachers", 0) == 0);
+    CHECK(g.qrmi.calls == std::vector<std::string>{"acquire A"});
+    for (const auto& [key, value] : g.environment.values) CHECK(key.rfind("D_", 0) != 0);
+}
+
+TEST_CASE("a QPU of allowed groups: a member's job has it as any other") {
+    Fixture f;
+    f.job.groups = {"rasqberry", "teachers"};
+    auto prepared = f.prepare({"D"});
+    CHECK(prepared.error.empty());
+    CHECK(f.qrmi.calls == std::vector<std::string>{"acquire D"});
+    CHECK(f.environment.values["D_QRMI_APIKEY"] == "secret-d");
+    CHECK(f.environment.values["D_QRMI_JOB_ACQUISITION_TOKEN"] == "token-D-1");
+    CHECK(f.environment.values["QRMI_JOB_QPU_RESOURCES"] == "D");
+}
+
 TEST_CASE("a QPU's credentials reach only a job that asked for that QPU") {
     Fixture f;
     f.prepare({"A"});
@@ -165,7 +205,7 @@ TEST_CASE("a name the node's config lacks is a held error with the names it has"
     Fixture f;
     auto prepared = f.prepare({"A", "nosuch"});
     CHECK(prepared.error ==
-          "QPU nosuch is not in " + f.config_path + " on this node (it has: A, B, C)");
+          "QPU nosuch is not in " + f.config_path + " on this node (it has: A, B, C, D)");
     // A was acquired before: it is still released at the job's end.
     REQUIRE(prepared.acquired.size() == 1);
     release_all(prepared, f.config_path, f.qrmi);
