@@ -113,20 +113,7 @@ TEST_CASE("--qpu=B,A: the contract's variables, configured values, lists in the 
     CHECK(prepared.acquired[0].token == "token-B-1");
 }
 
-TEST_CASE("the job's own <name>_KEY wins over the config's, and QRMI is given it") {
-    Fixture f;
-    f.environment.values["A_QRMI_URL"] = "https://mine";
-    f.environment.values["A_QRMI_EXTRA"] = "x";  // not in the config: QRMI gets it too
-    f.environment.values["B_QRMI_TOKEN"] = "not-for-A";
-    f.prepare({"A"});
-    CHECK(f.environment.values["A_QRMI_URL"] == "https://mine");
-    CHECK(f.environment.values["A_QRMI_APIKEY"] == "secret-a");
-    REQUIRE(f.qrmi.seen.size() == 1);
-    CHECK(f.qrmi.seen[0].environment ==
-          std::vector<std::pair<std::string, std::string>>{{"A_QRMI_URL", "https://mine"},
-                                                           {"A_QRMI_APIKEY", "secret-a"},
-                                                           {"A_QRMI_EXTRA", "x"}});
-}
+using Settings = std::vector<std::pair<std::string, std::string>>;
 
 // Whether any value of the environment, or of what acquire was given, is this one.
 bool anywhere(const Fixture& f, const std::string& value) {
@@ -136,6 +123,69 @@ bool anywhere(const Fixture& f, const std::string& value) {
         for (const auto& [key, seen] : resource.environment)
             if (seen == value) return true;
     return false;
+}
+
+TEST_CASE(
+    "a job that brings none of its own settings: QRMI and the job get the config's, exactly") {
+    Fixture f;
+    f.environment.values["A_NOTE"] = "x";  // neither a key of the config nor a QRMI_ one
+    f.environment.values["A_QRMI_JOB_ACQUISITION_TOKEN"] = "old";  // the plugin's own variable
+    f.environment.values["B_QRMI_TOKEN"] = "not-for-A";
+    f.prepare({"A"});
+    REQUIRE(f.qrmi.seen.size() == 1);
+    CHECK(f.qrmi.seen[0].environment ==
+          Settings{{"A_QRMI_URL", "https://a"}, {"A_QRMI_APIKEY", "secret-a"}});
+    CHECK(f.environment.values["A_QRMI_URL"] == "https://a");
+    CHECK(f.environment.values["A_QRMI_APIKEY"] == "secret-a");
+}
+
+TEST_CASE(
+    "a job that sets a key of the config: QRMI gets the job's own settings and no site value") {
+    Fixture f;
+    f.environment.values["A_QRMI_URL"] = "https://mine";
+    f.environment.values["A_NOTE"] = "x";
+    f.environment.values["B_QRMI_TOKEN"] = "not-for-A";
+    auto prepared = f.prepare({"A"});
+    CHECK(prepared.error.empty());
+    REQUIRE(f.qrmi.seen.size() == 1);
+    CHECK(f.qrmi.seen[0].environment == Settings{{"A_NOTE", "x"}, {"A_QRMI_URL", "https://mine"}});
+    // The site's key is sent nowhere: neither to QRMI nor into the job.
+    CHECK_FALSE(anywhere(f, "secret-a"));
+    CHECK_FALSE(f.environment.values.count("A_QRMI_APIKEY"));
+    CHECK(f.environment.values["A_QRMI_URL"] == "https://mine");
+    CHECK(f.environment.values["A_QRMI_JOB_ACQUISITION_TOKEN"] == "token-A-1");
+}
+
+TEST_CASE("a job that sets any QRMI_ key of a QPU brings its own settings, config key or not") {
+    Fixture f;
+    f.environment.values["A_QRMI_EXTRA"] = "x";
+    f.prepare({"A", "B"});
+    REQUIRE(f.qrmi.seen.size() == 2);
+    CHECK(f.qrmi.seen[0].environment == Settings{{"A_QRMI_EXTRA", "x"}});
+    CHECK_FALSE(anywhere(f, "secret-a"));
+    CHECK_FALSE(f.environment.values.count("A_QRMI_URL"));
+    // B, asked in the same job, brought nothing of its own: it has the config's.
+    CHECK(f.qrmi.seen[1].environment == Settings{{"B_QRMI_TOKEN", "secret-b"}});
+    CHECK(f.environment.values["B_QRMI_TOKEN"] == "secret-b");
+}
+
+TEST_CASE("what the site sets is never the job's own: plugstack's --env and the other QPUs") {
+    Fixture f;
+    f.arguments.environment = {{"A_QRMI_SITE", "rasqberry"}};
+    f.prepare({"A"});
+    REQUIRE(f.qrmi.seen.size() == 1);
+    CHECK(f.qrmi.seen[0].environment ==
+          Settings{{"A_QRMI_URL", "https://a"}, {"A_QRMI_APIKEY", "secret-a"}});
+    // A variable of a QPU with a longer name is that QPU's, not the shorter one's.
+    Fixture g;
+    std::ofstream(g.config_path) << R"({"resources": [
+        {"name": "q", "type": "iqm-server", "environment": {"QRMI_URL": "https://q"}},
+        {"name": "q_a", "type": "iqm-server", "environment": {"QRMI_URL": "https://q-a"}}]})";
+    g.environment.values["q_a_QRMI_URL"] = "https://mine";
+    g.prepare({"q_a", "q"});
+    REQUIRE(g.qrmi.seen.size() == 2);
+    CHECK(g.qrmi.seen[0].environment == Settings{{"q_a_QRMI_URL", "https://mine"}});
+    CHECK(g.qrmi.seen[1].environment == Settings{{"q_QRMI_URL", "https://q"}});
 }
 
 TEST_CASE("a QPU of allowed groups: an outsider's job gets none of it, and nothing is acquired") {
