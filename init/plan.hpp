@@ -95,7 +95,8 @@ struct FileInstall {
     // In a template: "@NAME@" is replaced by the first line of the file given as the value.
     std::map<std::string, std::string> substitutions;
     // What the source is: "" any file, copied; "qrmi-config" a QRMI config, checked, then
-    // copied; "qrmi-names" a QRMI config of which only the QPU names land in the target.
+    // copied; "qrmi-names" a QRMI config of which only the QPU names, each with its allowed
+    // groups, land in the target.
     std::string format;
     // true: a missing source is no error; the file is not installed (rqinit says so).
     bool optional = false;

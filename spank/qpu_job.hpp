@@ -4,8 +4,13 @@
 //
 // The order of a job's start (slurm_spank_init_post_opt, as root in slurmstepd):
 //   --env:K=V of plugstack.conf; QRMI_JOB_UID, QRMI_JOB_ID; RUST_LOG from SRUN_DEBUG unless set;
-//   per QPU: <name>_<KEY> from the config unless the job set it, then acquisition, giving
-//   <name>_QRMI_JOB_ACQUISITION_TOKEN; then the four QPU lists.
+//   per QPU, in the order asked: refused unless the job's groups meet its allowed_groups (the
+//   check sbatch made, again: a job can skip sbatch's); then its settings, never a mix of the
+//   job's and the site's: when the job was submitted with any <name>_<KEY> of a KEY the config
+//   has, or any <name>_QRMI_* of its own, QRMI gets the job's <name>_* alone and the job none of
+//   the config's values; otherwise both get the config's, as they are. Then acquisition with
+//   those settings, giving <name>_QRMI_JOB_ACQUISITION_TOKEN; then the four QPU lists.
+// A mix would let a job send the site's credential to an endpoint of its choosing.
 // Errors are held and reported when the task starts (task_init), which fails this job alone:
 // an error returned at init_post_opt would drain the node.
 #pragma once
@@ -40,8 +45,8 @@ class QrmiAccess {
     // false: no QRMI library on this node; the job runs without acquisition.
     virtual bool loaded() const = 0;
     // The acquisition token, or nullopt with `error` set to one line. The resource's
-    // environment is what QRMI reads for it (full names, <name>_<KEY>), the job's own values
-    // over the config's: QRMI takes its settings from the process environment.
+    // environment is what QRMI reads for it (full names, <name>_<KEY>), either the job's own or
+    // the config's: QRMI takes its settings from the process environment.
     virtual std::optional<std::string> acquire(const QpuResource& resource,
                                                const std::string& config_path,
                                                std::string& error) = 0;
@@ -53,6 +58,7 @@ class QrmiAccess {
 struct JobIdentity {
     uint32_t uid = 0;
     uint32_t job_id = 0;
+    std::vector<std::string> groups;  // the job's primary and supplementary groups, by name
 };
 
 struct Acquisition {

@@ -1,7 +1,5 @@
 #include "spank/qpu_request.hpp"
 
-#include "spank/qrmi_config.hpp"
-
 #include <algorithm>
 
 namespace rqinit::qpu {
@@ -11,6 +9,28 @@ std::string_view trimmed(std::string_view text) {
     const auto first = text.find_first_not_of(" \t\r");
     if (first == std::string_view::npos) return {};
     return text.substr(first, text.find_last_not_of(" \t\r") - first + 1);
+}
+
+// The non-empty pieces of text between separators.
+std::vector<std::string> split(std::string_view text, std::string_view separators) {
+    std::vector<std::string> pieces;
+    size_t start = 0;
+    while (start < text.size()) {
+        const size_t end = std::min(text.find_first_of(separators, start), text.size());
+        if (end > start) pieces.emplace_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return pieces;
+}
+
+QpuResource parse_names_line(std::string_view line) {
+    const auto words = split(line, " \t");
+    QpuResource qpu{words.front(), {}, {}, {}};
+    const std::string_view groups = "groups=";
+    for (size_t i = 1; i < words.size(); ++i)
+        if (words[i].rfind(groups, 0) == 0)
+            qpu.allowed_groups = split(words[i].substr(groups.size()), ",");
+    return qpu;
 }
 
 }  // namespace
@@ -47,16 +67,14 @@ std::string names_file_for(const std::string& config_path) {
            ".names";
 }
 
-std::vector<std::string> parse_names_file(std::string_view text) {
-    std::vector<std::string> names;
-    size_t start = 0;
-    while (start <= text.size()) {
-        const size_t end = std::min(text.find('\n', start), text.size());
-        const std::string_view line = trimmed(text.substr(start, end - start));
-        if (!line.empty() && line.front() != '#') names.emplace_back(line);
-        start = end + 1;
+QpuConfig parse_names_file(std::string_view text) {
+    QpuConfig config;
+    for (const auto& raw : split(text, "\n")) {
+        const std::string_view line = trimmed(raw);
+        if (!line.empty() && line.front() != '#')
+            config.resources.push_back(parse_names_line(line));
     }
-    return names;
+    return config;
 }
 
 std::optional<std::string> unknown_names_error(const std::vector<std::string>& requested,

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "spank/qrmi_config.hpp"
+
 namespace rqinit::qpu {
 
 // "a,b" -> {"a", "b"}, in order. An empty list or an empty name (",a", "a,,b") is an error,
@@ -21,8 +23,10 @@ ParsedNames parse_qpu_names(std::string_view argument);
 // (/etc/slurm/qrmi_config.json -> /etc/slurm/qrmi_config.names).
 std::string names_file_for(const std::string& config_path);
 
-// The names of a names-only file: one a line; blank lines and "#" comments skipped.
-std::vector<std::string> parse_names_file(std::string_view text);
+// The QPUs of a names-only file (names_file_text's `NAME` or `NAME groups=a,b` a line), each
+// with its name and allowed groups only: the file has no type and no environment. Blank lines
+// and "#" comments are skipped, and so is any other word after the name.
+QpuConfig parse_names_file(std::string_view text);
 
 // The one line refusing an unknown name, with the names the cluster knows; nullopt when all
 // are known.

@@ -54,6 +54,34 @@ bool is_variable_part(std::string_view text) {
     });
 }
 
+// A Unix group name as the names file can hold it (groups=a,b): no space, no comma.
+bool is_group_name(const json& value) {
+    if (!value.is_string()) return false;
+    const auto& text = value.get_ref<const std::string&>();
+    return !text.empty() && text.find_first_of(" \t\r\n,") == std::string::npos;
+}
+
+// Absent: everyone may use the QPU. Empty is refused rather than read as "no one": a QPU no one
+// may use is one to leave out of the file.
+std::vector<std::string> parse_allowed_groups(const json& entry, const std::string& named) {
+    std::vector<std::string> groups;
+    if (!entry.contains("allowed_groups")) return groups;
+    const json& list = entry["allowed_groups"];
+    if (!list.is_array() || list.empty())
+        throw ConfigError(named +
+                          ": \"allowed_groups\" is not a list of group names (write Unix group "
+                          "names, such as [\"staff\"], or leave the key out to let everyone use "
+                          "it)");
+    for (size_t i = 0; i < list.size(); ++i) {
+        if (!is_group_name(list[i]))
+            throw ConfigError(named + ": allowed_groups[" + std::to_string(i) +
+                              "] is not a group name (write a non-empty string without spaces or "
+                              "commas)");
+        groups.push_back(list[i].get<std::string>());
+    }
+    return groups;
+}
+
 QpuResource parse_resource(const json& entry, size_t index, const std::string& path) {
     const std::string where = path + ": resources[" + std::to_string(index) + "]";
     if (!entry.is_object()) throw ConfigError(where + " is not an object");
@@ -88,6 +116,7 @@ QpuResource parse_resource(const json& entry, size_t index, const std::string& p
             resource.environment.emplace_back(key, value.get<std::string>());
         }
     }
+    resource.allowed_groups = parse_allowed_groups(entry, named);
     return resource;
 }
 
@@ -161,7 +190,12 @@ std::string joined(const std::vector<std::string>& words, std::string_view separ
 
 std::string names_file_text(const QpuConfig& config) {
     std::string text;
-    for (const auto& resource : config.resources) text += resource.name + "\n";
+    for (const auto& resource : config.resources) {
+        text += resource.name;
+        if (!resource.allowed_groups.empty())
+            text += " groups=" + joined(resource.allowed_groups, ",");
+        text += "\n";
+    }
     return text;
 }
 

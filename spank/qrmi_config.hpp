@@ -22,6 +22,9 @@ struct QpuResource {
     std::string type;  // one of qrmi_types()
     // In the file's order; each is exported to the job as <name>_<KEY>.
     std::vector<std::pair<std::string, std::string>> environment;
+    // "allowed_groups": the Unix groups whose members may use it; empty: everyone may. QRMI
+    // ignores the key, so a config with it is still QRMI's.
+    std::vector<std::string> allowed_groups;
 };
 
 struct QpuConfig {
@@ -45,8 +48,9 @@ QpuConfig read_qrmi_config(const std::string& path);
 std::string joined(const std::vector<std::string>& words, std::string_view separator = ", ",
                    std::string_view empty = "");
 
-// The names-only file: one QPU name a line, nothing else (it holds no credential, and is
-// world-readable on the login node so that sbatch can check --qpu at submission).
+// The names-only file: one QPU a line, `NAME` or `NAME groups=a,b` (its allowed groups), nothing
+// else: it holds no credential, and is world-readable on the login node so that sbatch can
+// check --qpu at submission (qpu_request.hpp reads it).
 std::string names_file_text(const QpuConfig& config);
 
 }  // namespace rqinit::qpu

@@ -5,7 +5,10 @@
 //
 // Where each part runs:
 //   sbatch/srun/salloc (allocator, local): the option's callback refuses unknown names at once,
-//     from the names-only file beside the config (no credential in it).
+//     and a QPU the user's groups may not use, from the names-only file beside the config (no
+//     credential in it). A user can skip this: the option reaches slurmstepd as the variable
+//     _SLURM_SPANK_OPTION_qpu_qpu of the job's environment, which a user can export without
+//     giving --qpu; so slurmstepd checks the groups again.
 //   slurmstepd of the batch step (remote, root): init_post_opt prepares the job (environment,
 //     acquisition); errors are held, never returned (an error there drains the node).
 //   the task, just before exec (remote, as the user): task_init reports a held error (the job
@@ -28,6 +31,7 @@ extern "C" {
 
 #include "spank/job_time_limit.hpp"
 #include "spank/plugin_arguments.hpp"
+#include "spank/qpu_access.hpp"
 #include "spank/qpu_job.hpp"
 #include "spank/qpu_request.hpp"
 #include "spank/qrmi_library.hpp"
@@ -63,12 +67,38 @@ struct spank_option g_qpu_option = {
     0,
     check_names_at_submission};
 
-std::vector<std::string> known_names(const std::string& config_path, bool& found) {
+QpuConfig known_qpus(const std::string& config_path, bool& found) {
     std::ifstream in(names_file_for(config_path));
     found = static_cast<bool>(in);
     std::stringstream text;
     text << in.rdbuf();
     return parse_names_file(text.str());
+}
+
+// sbatch, srun and salloc run as the submitting user: their groups are the user's.
+std::vector<std::string> submitting_user_groups() {
+    std::vector<gid_t> gids{getgid()};
+    const int count = getgroups(0, nullptr);
+    if (count > 0) {
+        std::vector<gid_t> supplementary(count);
+        const int got = getgroups(count, supplementary.data());
+        if (got > 0) gids.insert(gids.end(), supplementary.begin(), supplementary.begin() + got);
+    }
+    return group_names(gids);
+}
+
+// The job's groups, as slurmstepd runs it: not slurmstepd's own (root's). A group Slurm does
+// not give is left out, so that a failed lookup can only refuse.
+std::vector<std::string> job_groups(spank_t spank) {
+    std::vector<gid_t> gids;
+    gid_t gid = 0;
+    if (spank_get_item(spank, S_JOB_GID, &gid) == ESPANK_SUCCESS) gids.push_back(gid);
+    gid_t* supplementary = nullptr;
+    int count = 0;
+    if (spank_get_item(spank, S_JOB_SUPPLEMENTARY_GIDS, &supplementary, &count) == ESPANK_SUCCESS &&
+        supplementary)
+        gids.insert(gids.end(), supplementary, supplementary + count);
+    return group_names(gids);
 }
 
 // On the login node, for sbatch, srun and salloc: refuse what cannot run, before any job id.
@@ -89,11 +119,18 @@ int check_names_at_submission(int, const char* optarg, int remote) {
         return -1;
     }
     bool found = false;
-    const auto known = known_names(g_arguments.config_path, found);
+    const QpuConfig known = known_qpus(g_arguments.config_path, found);
     if (!found) return 0;  // no names file here: the node checks
-    if (auto error = unknown_names_error(parsed.names, known)) {
+    if (auto error = unknown_names_error(parsed.names, known.names())) {
         slurm_error("%s", error->c_str());
         return -1;
+    }
+    const std::vector<std::string> groups = submitting_user_groups();
+    for (const auto& name : parsed.names) {
+        if (auto error = qpu_access_error(name, known.find(name)->allowed_groups, groups)) {
+            slurm_error("%s", error->c_str());
+            return -1;
+        }
     }
     return 0;
 }
@@ -193,6 +230,7 @@ SPANK_EXPORT int slurm_spank_init_post_opt(spank_t spank, int, char**) {
     JobIdentity job;
     spank_get_item(spank, S_JOB_UID, &job.uid);
     spank_get_item(spank, S_JOB_ID, &job.job_id);
+    job.groups = job_groups(spank);
     g_qrmi = std::make_unique<QrmiLibrary>();
     SpankEnvironment environment(spank);
     g_job = prepare_qpu_job(g_arguments, parsed.names, job, environment, *g_qrmi);

@@ -40,15 +40,18 @@ def reset_slurm_etc():
 reset_slurm_etc()
 
 # The QPUs of the test cluster (the qrmi_config secret), so that the tests know every value a
-# --qpu job must see, and a user's own .secrets/qrmi_config.json stays out of it.
+# --qpu job must see, and a user's own .secrets/qrmi_config.json stays out of it. Each is
+# (type, environment, allowed_groups): qpu_c is for staff alone, and rasqberry is not in staff.
 QRMI_CONFIG = Path(f"/tmp/{PROJECT}-qrmi.json")
 QPUS = {
-    "qpu_a": ("ibm-quantum-system", {"QRMI_URL": "https://a.example", "QRMI_APIKEY": "secret-a"}),
-    "qpu_b": ("pasqal-cloud", {"QRMI_TOKEN": "secret-b"}),
+    "qpu_a": ("ibm-quantum-system", {"QRMI_URL": "https://a.example", "QRMI_APIKEY": "secret-a"}, None),
+    "qpu_b": ("pasqal-cloud", {"QRMI_TOKEN": "secret-b"}, None),
+    "qpu_c": ("iqm-server", {"QRMI_URL": "https://c.example", "QRMI_APIKEY": "secret-c"}, ["staff"]),
 }
 QRMI_CONFIG.write_text(json.dumps({"resources": [
-    {"name": name, "type": kind, "environment": environment}
-    for name, (kind, environment) in QPUS.items()]}))
+    {"name": name, "type": kind, "environment": environment,
+     **({"allowed_groups": groups} if groups else {})}
+    for name, (kind, environment, groups) in QPUS.items()]}))
 # World-readable, as a careless administrator leaves a file: only rqinit's cover of /run/secrets
 # keeps it from the users of login and q1 (test_security.py, test_qpu.py).
 QRMI_CONFIG.chmod(0o644)

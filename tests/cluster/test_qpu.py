@@ -25,9 +25,11 @@ def q1_state():
     return as_user("sinfo", "-h", "-n", "q1", "-o", "%t", check=False).stdout.strip()
 
 
-def batch(*options, script, expect_ok=True):
-    """Submits a batch job as rasqberry and waits for its end: (job id, its output)."""
-    result = as_user("sbatch", "--parsable", "--wait", "-p", "quantum", "-o", "/data/qpu-%j.out",
+def batch(*options, script, expect_ok=True, environment=()):
+    """Submits a batch job as rasqberry and waits for its end: (job id, its output).
+    environment: NAME=VALUE words exported to sbatch itself (and so to the job)."""
+    exported = ("env", *environment) if environment else ()
+    result = as_user(*exported, "sbatch", "--parsable", "--wait", "-p", "quantum", "-o", "/data/qpu-%j.out",
                      *options, "--wrap", script, check=False, timeout=120)
     job = result.stdout.strip().split(";")[0]
     assert job.isdigit(), f"no job id: {result.stdout} {result.stderr}"
@@ -74,11 +76,20 @@ def test_a_job_without_qpu_sees_none_of_it(phase2):
     assert "qpu:" not in output
 
 
-def test_the_jobs_own_variable_wins_over_the_config(phase2):
+def test_a_job_with_a_setting_of_its_own_gets_none_of_the_sites(standin_qrmi):
+    # Never a mix: a job that sets one setting of its own has no other of the site's, so that
+    # the site's key cannot be sent to an endpoint the job chose.
     job, output = batch("--qpu=qpu_a", "--time=3", "--export=ALL,qpu_a_QRMI_URL=https://mine", script="env")
+    calls = standin_calls()
+    assert [call for call in calls if call[0] == "settings"] == [
+        ["settings", "qpu_a", "qpu_a_QRMI_URL=https://mine"]], calls
+    (token,) = [call[2] for call in calls if call[0] == "acquire"]
     expected = expected_variables(job, ["qpu_a"], 3)
+    del expected["qpu_a_QRMI_APIKEY"]
     expected["qpu_a_QRMI_URL"] = "https://mine"
+    expected["qpu_a_QRMI_JOB_ACQUISITION_TOKEN"] = token
     assert contract_variables(output) == expected
+    assert "secret-a" not in output
 
 
 def test_the_timeout_is_the_time_limit_from_the_jobs_start_and_end(phase2):
@@ -95,7 +106,7 @@ def test_an_unknown_qpu_is_refused_at_sbatch_and_no_job_id_is_used(phase2):
     refused = as_user("sbatch", "--parsable", "-p", "quantum", "--qpu=qpu_a,nosuch", "--wrap", "true", check=False)
     assert refused.returncode != 0
     assert refused.stdout.strip() == ""
-    assert "--qpu: unknown QPU nosuch (this cluster has: qpu_a, qpu_b)" in refused.stderr
+    assert "--qpu: unknown QPU nosuch (this cluster has: qpu_a, qpu_b, qpu_c)" in refused.stderr
     after, _ = batch(script="true")
     assert int(after) == int(before) + 1, "the refused sbatch reached slurmctld"
 
@@ -106,13 +117,15 @@ def test_a_user_reads_neither_the_config_nor_the_secret(phase2):
         assert denied.returncode != 0 and "Permission denied" in denied.stderr, (path, denied)
     assert on("q1", "stat", "-c", "%a %U", CONFIG).stdout.split() == ["400", "root"]
     # The login node holds the names only, and no credential.
-    assert as_user("cat", "/etc/slurm/qrmi_config.names").stdout.split() == ["qpu_a", "qpu_b"]
+    assert as_user("cat", "/etc/slurm/qrmi_config.names").stdout.splitlines() == [
+        "qpu_a", "qpu_b", "qpu_c groups=staff"]
     assert on("login", "test", "-e", CONFIG, check=False).returncode != 0
     denied = as_user("cat", "/run/secrets/qrmi_config", check=False)
     assert denied.returncode != 0 and "Permission denied" in denied.stderr
-    # A job that asked for qpu_a gets none of qpu_b's settings.
+    # A job that asked for qpu_a gets none of the other QPUs' settings.
     _, output = batch("--qpu=qpu_a", script="env")
     assert "secret-b" not in output and "qpu_b_" not in output
+    assert "secret-c" not in output and "qpu_c_" not in output
 
 
 def test_a_malformed_config_fails_the_job_alone_and_q1_stays_idle(phase2):
@@ -167,6 +180,10 @@ def test_acquire_at_start_release_at_end_completed_failed_cancelled(standin_qrmi
                timeout=60)
     time.sleep(1)  # a second release, if there were one, would be written by now
     calls = standin_calls()
+    # None of these jobs set a setting of its own: QRMI was given the site's, as they are.
+    site = ["settings", "qpu_a", "qpu_a_QRMI_APIKEY=secret-a", "qpu_a_QRMI_URL=https://a.example"]
+    assert [call for call in calls if call[0] == "settings"] == [site] * 3, calls
+    calls = [call for call in calls if call[0] != "settings"]
     for token in [completed_token, failed_token, cancelled_token]:
         assert calls.count(["acquire", "qpu_a", token]) == 1, calls
         assert calls.count(["release", "qpu_a", token]) == 1, calls
@@ -180,6 +197,42 @@ def test_a_qpu_that_is_not_accessible_fails_the_job_not_the_node(standin_qrmi):
     assert output.strip() == ("qpu: QPU qpu_a could not be acquired: it is not accessible: "
                               "qpu_a is offline (stand-in)"), output
     assert standin_calls() == [["refused", "qpu_a", "(not", "accessible)"]]
+    assert q1_state() == "idle"
+
+
+def rasqberry_is_not_in_staff():
+    groups = as_user("id", "-Gn").stdout.split()
+    assert "rasqberry" in groups and "staff" not in groups, groups
+
+
+# The line naming the QPU, its groups and the user's (which include rasqberry's own group).
+REFUSED_QPU_C = re.compile(
+    r"QPU qpu_c may be used only by members of staff \(you are in: [^)]*\brasqberry\b[^)]*\)$")
+
+
+def test_a_user_outside_a_qpus_groups_is_refused_at_sbatch_in_one_line(phase2):
+    rasqberry_is_not_in_staff()
+    before, _ = batch(script="true")
+    refused = as_user("sbatch", "--parsable", "-p", "quantum", "--qpu=qpu_c", "--wrap", "true", check=False)
+    assert refused.returncode != 0
+    assert refused.stdout.strip() == ""
+    why = [line for line in refused.stderr.splitlines() if "qpu_c may be used only" in line]
+    assert len(why) == 1 and REFUSED_QPU_C.search(why[0]), refused.stderr
+    after, _ = batch(script="true")
+    assert int(after) == int(before) + 1, "the refused sbatch reached slurmctld"
+
+
+def test_a_job_that_skips_sbatchs_check_gets_no_credentials(standin_qrmi):
+    # sbatch hands --qpu to slurmstepd as this variable of the job's environment (Slurm's
+    # spank.c): exported by the user without --qpu, it reaches slurmstepd and sbatch checks
+    # nothing. slurmstepd checks the job's groups itself.
+    rasqberry_is_not_in_staff()
+    job, output = batch(script="env", expect_ok=False, environment=["_SLURM_SPANK_OPTION_qpu_qpu=qpu_c"])
+    assert on("login", "sacct", "-X", "-n", "-P", "-j", job, "-o", "State").stdout.strip() == "FAILED"
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("qpu: ") and REFUSED_QPU_C.search(lines[0]), output
+    assert "qpu_c_" not in output and "secret-c" not in output
+    assert not [call for call in standin_calls() if call[1:2] == ["qpu_c"]], standin_calls()
     assert q1_state() == "idle"
 
 

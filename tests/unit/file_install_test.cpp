@@ -256,7 +256,7 @@ FileInstall qrmi_file(const Sandbox& box, const std::string& source, const std::
 }
 const char* kQrmiConfig =
     R"({"resources":[{"name":"a","type":"pasqal-cloud","environment":{"K":"secret-v"}},)"
-    R"({"name":"b","type":"iqm-server"}]})";
+    R"({"name":"b","type":"iqm-server","allowed_groups":["staff"]}]})";
 }  // namespace
 
 TEST_CASE("qrmi-config: a QRMI config is checked, then copied as it is") {
@@ -265,10 +265,10 @@ TEST_CASE("qrmi-config: a QRMI config is checked, then copied as it is") {
     CHECK(read_all(box.dir + "/qrmi_config.out") == kQrmiConfig);
 }
 
-TEST_CASE("qrmi-names: only the QPU names land in the target, no credential") {
+TEST_CASE("qrmi-names: only the QPU names and their groups land in the target, no credential") {
     Sandbox box;
     CHECK(install_file(qrmi_file(box, box.write("qrmi", kQrmiConfig), "qrmi-names"), box.users));
-    CHECK(read_all(box.dir + "/qrmi_config.out") == "a\nb\n");
+    CHECK(read_all(box.dir + "/qrmi_config.out") == "a\nb groups=staff\n");
 }
 
 TEST_CASE("a QRMI config that QRMI would reject is refused in one line, naming the source") {

@@ -65,13 +65,15 @@ struct Fixture {
     PluginArguments arguments{config_path, {}, ""};
     FakeEnvironment environment;
     FakeQrmi qrmi;
-    JobIdentity job{1000, 42};
+    JobIdentity job{1000, 42, {"rasqberry", "users"}};
     Fixture() {
         std::ofstream(config_path) << R"({"resources": [
             {"name": "A", "type": "ibm-quantum-system",
              "environment": {"QRMI_URL": "https://a", "QRMI_APIKEY": "secret-a"}},
             {"name": "B", "type": "pasqal-cloud", "environment": {"QRMI_TOKEN": "secret-b"}},
-            {"name": "C", "type": "iqm-server"}]})";
+            {"name": "C", "type": "iqm-server"},
+            {"name": "D", "type": "iqm-server", "allowed_groups": ["staff", "teachers"],
+             "environment": {"QRMI_URL": "https://d", "QRMI_APIKEY": "secret-d"}}]})";
     }
     PreparedJob prepare(std::vector<std::string> names) {
         return prepare_qpu_job(arguments, names, job, environment, qrmi);
@@ -111,19 +113,107 @@ TEST_CASE("--qpu=B,A: the contract's variables, configured values, lists in the 
     CHECK(prepared.acquired[0].token == "token-B-1");
 }
 
-TEST_CASE("the job's own <name>_KEY wins over the config's, and QRMI is given it") {
+using Settings = std::vector<std::pair<std::string, std::string>>;
+
+// Whether any value of the environment, or of what acquire was given, is this one.
+bool anywhere(const Fixture& f, const std::string& value) {
+    for (const auto& [key, seen] : f.environment.values)
+        if (seen == value) return true;
+    for (const auto& resource : f.qrmi.seen)
+        for (const auto& [key, seen] : resource.environment)
+            if (seen == value) return true;
+    return false;
+}
+
+TEST_CASE(
+    "a job that brings none of its own settings: QRMI and the job get the config's, exactly") {
     Fixture f;
-    f.environment.values["A_QRMI_URL"] = "https://mine";
-    f.environment.values["A_QRMI_EXTRA"] = "x";  // not in the config: QRMI gets it too
+    f.environment.values["A_NOTE"] = "x";  // neither a key of the config nor a QRMI_ one
+    f.environment.values["A_QRMI_JOB_ACQUISITION_TOKEN"] = "old";  // the plugin's own variable
     f.environment.values["B_QRMI_TOKEN"] = "not-for-A";
     f.prepare({"A"});
-    CHECK(f.environment.values["A_QRMI_URL"] == "https://mine");
-    CHECK(f.environment.values["A_QRMI_APIKEY"] == "secret-a");
     REQUIRE(f.qrmi.seen.size() == 1);
     CHECK(f.qrmi.seen[0].environment ==
-          std::vector<std::pair<std::string, std::string>>{{"A_QRMI_URL", "https://mine"},
-                                                           {"A_QRMI_APIKEY", "secret-a"},
-                                                           {"A_QRMI_EXTRA", "x"}});
+          Settings{{"A_QRMI_URL", "https://a"}, {"A_QRMI_APIKEY", "secret-a"}});
+    CHECK(f.environment.values["A_QRMI_URL"] == "https://a");
+    CHECK(f.environment.values["A_QRMI_APIKEY"] == "secret-a");
+}
+
+TEST_CASE(
+    "a job that sets a key of the config: QRMI gets the job's own settings and no site value") {
+    Fixture f;
+    f.environment.values["A_QRMI_URL"] = "https://mine";
+    f.environment.values["A_NOTE"] = "x";
+    f.environment.values["B_QRMI_TOKEN"] = "not-for-A";
+    auto prepared = f.prepare({"A"});
+    CHECK(prepared.error.empty());
+    REQUIRE(f.qrmi.seen.size() == 1);
+    CHECK(f.qrmi.seen[0].environment == Settings{{"A_NOTE", "x"}, {"A_QRMI_URL", "https://mine"}});
+    // The site's key is sent nowhere: neither to QRMI nor into the job.
+    CHECK_FALSE(anywhere(f, "secret-a"));
+    CHECK_FALSE(f.environment.values.count("A_QRMI_APIKEY"));
+    CHECK(f.environment.values["A_QRMI_URL"] == "https://mine");
+    CHECK(f.environment.values["A_QRMI_JOB_ACQUISITION_TOKEN"] == "token-A-1");
+}
+
+TEST_CASE("a job that sets any QRMI_ key of a QPU brings its own settings, config key or not") {
+    Fixture f;
+    f.environment.values["A_QRMI_EXTRA"] = "x";
+    f.prepare({"A", "B"});
+    REQUIRE(f.qrmi.seen.size() == 2);
+    CHECK(f.qrmi.seen[0].environment == Settings{{"A_QRMI_EXTRA", "x"}});
+    CHECK_FALSE(anywhere(f, "secret-a"));
+    CHECK_FALSE(f.environment.values.count("A_QRMI_URL"));
+    // B, asked in the same job, brought nothing of its own: it has the config's.
+    CHECK(f.qrmi.seen[1].environment == Settings{{"B_QRMI_TOKEN", "secret-b"}});
+    CHECK(f.environment.values["B_QRMI_TOKEN"] == "secret-b");
+}
+
+TEST_CASE("what the site sets is never the job's own: plugstack's --env and the other QPUs") {
+    Fixture f;
+    f.arguments.environment = {{"A_QRMI_SITE", "rasqberry"}};
+    f.prepare({"A"});
+    REQUIRE(f.qrmi.seen.size() == 1);
+    CHECK(f.qrmi.seen[0].environment ==
+          Settings{{"A_QRMI_URL", "https://a"}, {"A_QRMI_APIKEY", "secret-a"}});
+    // A variable of a QPU with a longer name is that QPU's, not the shorter one's.
+    Fixture g;
+    std::ofstream(g.config_path) << R"({"resources": [
+        {"name": "q", "type": "iqm-server", "environment": {"QRMI_URL": "https://q"}},
+        {"name": "q_a", "type": "iqm-server", "environment": {"QRMI_URL": "https://q-a"}}]})";
+    g.environment.values["q_a_QRMI_URL"] = "https://mine";
+    g.prepare({"q_a", "q"});
+    REQUIRE(g.qrmi.seen.size() == 2);
+    CHECK(g.qrmi.seen[0].environment == Settings{{"q_a_QRMI_URL", "https://mine"}});
+    CHECK(g.qrmi.seen[1].environment == Settings{{"q_QRMI_URL", "https://q"}});
+}
+
+TEST_CASE("a QPU of allowed groups: an outsider's job gets none of it, and nothing is acquired") {
+    Fixture f;
+    auto prepared = f.prepare({"D"});
+    CHECK(prepared.error ==
+          "QPU D may be used only by members of staff or teachers (you are in: rasqberry, users)");
+    CHECK(f.qrmi.calls.empty());
+    CHECK(prepared.acquired.empty());
+    for (const auto& [key, value] : f.environment.values) CHECK(key.rfind("D_", 0) != 0);
+    CHECK_FALSE(anywhere(f, "secret-d"));
+    // Asked after a QPU it may use: that one is acquired (and released at the end), D is not.
+    Fixture g;
+    prepared = g.prepare({"A", "D"});
+    CHECK(prepared.error.rfind("QPU D may be used only by members of staff or teachers", 0) == 0);
+    CHECK(g.qrmi.calls == std::vector<std::string>{"acquire A"});
+    for (const auto& [key, value] : g.environment.values) CHECK(key.rfind("D_", 0) != 0);
+}
+
+TEST_CASE("a QPU of allowed groups: a member's job has it as any other") {
+    Fixture f;
+    f.job.groups = {"rasqberry", "teachers"};
+    auto prepared = f.prepare({"D"});
+    CHECK(prepared.error.empty());
+    CHECK(f.qrmi.calls == std::vector<std::string>{"acquire D"});
+    CHECK(f.environment.values["D_QRMI_APIKEY"] == "secret-d");
+    CHECK(f.environment.values["D_QRMI_JOB_ACQUISITION_TOKEN"] == "token-D-1");
+    CHECK(f.environment.values["QRMI_JOB_QPU_RESOURCES"] == "D");
 }
 
 TEST_CASE("a QPU's credentials reach only a job that asked for that QPU") {
@@ -165,7 +255,7 @@ TEST_CASE("a name the node's config lacks is a held error with the names it has"
     Fixture f;
     auto prepared = f.prepare({"A", "nosuch"});
     CHECK(prepared.error ==
-          "QPU nosuch is not in " + f.config_path + " on this node (it has: A, B, C)");
+          "QPU nosuch is not in " + f.config_path + " on this node (it has: A, B, C, D)");
     // A was acquired before: it is still released at the job's end.
     REQUIRE(prepared.acquired.size() == 1);
     release_all(prepared, f.config_path, f.qrmi);

@@ -29,9 +29,38 @@ TEST_CASE("the names-only file lives beside the config") {
 }
 
 TEST_CASE("the names-only file: one a line, blanks and comments skipped") {
-    CHECK(parse_names_file("a\nb\n") == Names{"a", "b"});
-    CHECK(parse_names_file("# QPUs\n\n  a \r\nb") == Names{"a", "b"});
-    CHECK(parse_names_file("").empty());
+    CHECK(parse_names_file("a\nb\n").names() == Names{"a", "b"});
+    CHECK(parse_names_file("# QPUs\n\n  a \r\nb").names() == Names{"a", "b"});
+    CHECK(parse_names_file("").resources.empty());
+}
+
+TEST_CASE("the names-only file: NAME groups=a,b gives the QPU's allowed groups") {
+    auto known =
+        parse_names_file("open\nreserved  groups=staff,teachers \r\nlater groups=x future=y\n");
+    CHECK(known.names() == Names{"open", "reserved", "later"});
+    CHECK(known.find("open")->allowed_groups.empty());
+    CHECK(known.find("reserved")->allowed_groups == Names{"staff", "teachers"});
+    // A word it does not know is skipped, the groups kept.
+    CHECK(known.find("later")->allowed_groups == Names{"x"});
+}
+
+TEST_CASE(
+    "the names-only file reads back what names_file_text wrote, and writes back what it read") {
+    auto config = parse_qrmi_config(R"({"resources": [
+        {"name": "a", "type": "pasqal-local", "environment": {"K": "secret"}},
+        {"name": "b", "type": "iqm-server", "allowed_groups": ["staff"]},
+        {"name": "c", "type": "iqm-server", "allowed_groups": ["staff", "teachers"]}]})",
+                                    "qrmi_config.json");
+    const std::string text = names_file_text(config);
+    CHECK(text == "a\nb groups=staff\nc groups=staff,teachers\n");
+    CHECK(text.find("secret") == std::string::npos);
+    auto known = parse_names_file(text);
+    CHECK(known.names() == config.names());
+    for (const auto& qpu : config.resources) {
+        CAPTURE(qpu.name);
+        CHECK(known.find(qpu.name)->allowed_groups == qpu.allowed_groups);
+    }
+    CHECK(names_file_text(known) == text);
 }
 
 TEST_CASE("an unknown name is refused with every known one") {

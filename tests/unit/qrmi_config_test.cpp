@@ -37,7 +37,39 @@ TEST_CASE("a config: names, types and environment in the file's order") {
           std::vector<std::pair<std::string, std::string>>{{"QRMI_IBM_QCS_ENDPOINT", "https://q"},
                                                            {"QRMI_IBM_QCS_IAM_APIKEY", "k"}});
     CHECK(config.find("nosuch") == nullptr);
+    CHECK(torino->allowed_groups.empty());
     CHECK(names_file_text(config) == "torino\nfresnel\n");
+}
+
+TEST_CASE("allowed_groups: the groups whose members may use a QPU, in the names file too") {
+    auto config = parse_qrmi_config(R"({"resources": [
+        {"name": "open", "type": "pasqal-local"},
+        {"name": "reserved", "type": "iqm-server", "allowed_groups": ["staff", "teachers"]}]})",
+                                    kPath);
+    CHECK(config.find("open")->allowed_groups.empty());
+    CHECK(config.find("reserved")->allowed_groups == std::vector<std::string>{"staff", "teachers"});
+    CHECK(names_file_text(config) == "open\nreserved groups=staff,teachers\n");
+}
+
+TEST_CASE("allowed_groups that is not a list of group names is one line with the fix") {
+    const std::string not_a_list =
+        kPath +
+        ": QPU \"a\": \"allowed_groups\" is not a list of group names (write Unix group names, "
+        "such as [\"staff\"], or leave the key out to let everyone use it)";
+    for (const char* value : {R"("staff")", "[]", "{}", "null"}) {
+        CAPTURE(value);
+        CHECK(error_of(std::string(R"({"resources":[{"name":"a","type":"iqm-server",)") +
+                       R"("allowed_groups":)" + value + "}]}") == not_a_list);
+    }
+    for (const char* value :
+         {R"(["staff", ""])", R"(["staff", 7])", R"(["staff", "a b"])", R"(["staff", "a,b"])"}) {
+        CAPTURE(value);
+        CHECK(error_of(std::string(R"({"resources":[{"name":"a","type":"iqm-server",)") +
+                       R"("allowed_groups":)" + value + "}]}") ==
+              kPath +
+                  ": QPU \"a\": allowed_groups[1] is not a group name (write a non-empty string "
+                  "without spaces or commas)");
+    }
 }
 
 TEST_CASE("every type QRMI knows by its current name is accepted") {
@@ -138,6 +170,9 @@ TEST_CASE("the example config of stack/etc uses QRMI's current names") {
     auto config = read_qrmi_config(root / "stack/etc/qrmi_config.example.json");
     CHECK(config.names() == std::vector<std::string>{"ibm_torino", "pasqal_fresnel"});
     CHECK(config.find("ibm_torino")->type == "ibm-quantum-compute-service");
+    // It shows both: a QPU for everyone, and one for the members of a group.
+    CHECK(config.find("ibm_torino")->allowed_groups.empty());
+    CHECK(config.find("pasqal_fresnel")->allowed_groups == std::vector<std::string>{"staff"});
 }
 
 TEST_CASE("read_qrmi_config: a missing file is one line naming it") {

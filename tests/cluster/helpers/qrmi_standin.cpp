@@ -4,9 +4,13 @@
 // acquire at batch start, the token in the job's environment, release at the job's end.
 //
 // Every call is appended, one line each, to /var/log/qrmi-standin.log:
-//   acquire NAME TOKEN | release NAME TOKEN | refused NAME (not accessible)
+//   settings NAME K=V ... | acquire NAME TOKEN | release NAME TOKEN | refused NAME (not accessible)
+// "settings", just before "acquire", is what QRMI would read for the QPU: the process
+// environment's NAME_* variables, sorted, with their values (the tests' values are fake), so
+// that a test sees whether the site's credential or the job's own settings were used.
 // A QPU is accessible unless the process environment has <NAME>_QRMI_STANDIN_OFFLINE=1 (a job
-// sets it for itself: the plugin hands a job's own <NAME>_QRMI_* to QRMI, as spank_qrmi does).
+// sets it for itself: the plugin hands a job's own <NAME>_QRMI_* to QRMI, then with none of the
+// site's settings).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -15,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "spank/qrmi_api.h"
 #include "spank/qrmi_config.hpp"
@@ -35,6 +40,16 @@ void log_call(const std::string& line) {
     const std::string text = line + "\n";
     [[maybe_unused]] ssize_t written = write(fd, text.data(), text.size());
     close(fd);
+}
+
+std::string settings_line(const std::string& name) {
+    const std::string prefix = name + "_";
+    std::vector<std::string> found;
+    for (char** entry = environ; *entry; ++entry)
+        if (std::strncmp(*entry, prefix.c_str(), prefix.size()) == 0) found.emplace_back(*entry);
+    std::sort(found.begin(), found.end());
+    found.insert(found.begin(), name);
+    return "settings " + rqinit::qpu::joined(found, " ");
 }
 
 char* copy(const std::string& text) {
@@ -122,6 +137,7 @@ __attribute__((visibility("default"))) QrmiReturnCode qrmi_resource_acquire(
     const std::string made = "standin-" + resource->name + "-" + std::to_string(getpid()) + "-" +
                              std::to_string(++g_tokens);
     *token = copy(made);
+    log_call(settings_line(resource->name));
     log_call("acquire " + resource->name + " " + made);
     return RQINIT_QRMI_SUCCESS;
 }
