@@ -6,6 +6,8 @@ own tools and a raw RPC client), gaining a privilege by exec (NoNewPrivs, capabi
 set-user-ID root program), reaching MariaDB, and reading the secrets.
 """
 
+import subprocess
+
 import pytest
 
 from conftest import IMAGE, PROJECT, QRMI_CONFIG, STORAGE, as_user, cluster, inspect, on, run
@@ -194,9 +196,15 @@ def test_a_role_that_cannot_cover_refuses_a_secret_others_could_read(alice, tmp_
     password = tmp_path / "db_password"
     password.write_text("open-to-all\n")
     password.chmod(0o644)
-    result = run(["docker", "run", "--rm", "--security-opt", "no-new-privileges:true", "-v",
-                  f"{password}:/run/secrets/db_password:ro", IMAGE, "--role=mysql"],
-                 check=False, timeout=120)
+    name = f"{PROJECT}-readable-secret"
+    try:
+        result = run(["docker", "run", "--rm", "--name", name, "--security-opt",
+                      "no-new-privileges:true", "-v", f"{password}:/run/secrets/db_password:ro",
+                      IMAGE, "--role=mysql"], check=False, timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("mysql started with a password file every uid may read; it must refuse")
+    finally:
+        run(["docker", "rm", "--force", name], check=False)
     errors = [line for line in result.stderr.splitlines() if line.startswith("rqinit: error:")]
     assert result.returncode == 5, result.stderr
     assert len(errors) == 1 and "/run/secrets/db_password is readable by users other than root" \
