@@ -25,15 +25,14 @@ int slurm_spank_init(spank_t spank, int argc, char** argv) {
     (void)argc;
     (void)argv;
     /* Only slurmstepd (remote) starts tasks; srun, sbatch and salloc load this too. */
-    if (spank_context() != S_CTX_REMOTE)
-        return ESPANK_SUCCESS;
+    if (spank_context() != S_CTX_REMOTE) return ESPANK_SUCCESS;
     /* Already out (a node started without it): nothing to drop, and nothing to fail on. */
-    if (prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) == 0)
-        return ESPANK_SUCCESS;
+    if (prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) == 0) return ESPANK_SUCCESS;
     if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) != 0) {
-        slurm_error("drop_sys_admin: cannot drop CAP_SYS_ADMIN from the step's bounding set: %s "
-                    "(slurmstepd needs CAP_SETPCAP; the step does not start)",
-                    strerror(errno));
+        slurm_error(
+            "drop_sys_admin: cannot drop CAP_SYS_ADMIN from the step's bounding set: %s "
+            "(slurmstepd needs CAP_SETPCAP; the step does not start)",
+            strerror(errno));
         return ESPANK_ERROR;
     }
     return ESPANK_SUCCESS;

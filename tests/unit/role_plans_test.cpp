@@ -138,8 +138,8 @@ TEST_CASE("a long-running service keeps root's capabilities only where it needs 
             CAPTURE(role);
             CAPTURE(spec.name);
             bool full_root = spec.user.empty() && !spec.capabilities;
-            CHECK(full_root == (std::find(need_root.begin(), need_root.end(), spec.name) !=
-                                need_root.end()));
+            CHECK(full_root ==
+                  (std::find(need_root.begin(), need_root.end(), spec.name) != need_root.end()));
         }
     }
 }
