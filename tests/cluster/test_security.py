@@ -11,9 +11,8 @@ import subprocess
 import pytest
 
 from conftest import IMAGE, PROJECT, QRMI_CONFIG, STORAGE, as_user, cluster, inspect, on, run
-from user_checks import UNPRIVILEGED, forge_nfs, privileges
+from user_checks import ALICE_SECRET, UNPRIVILEGED, forge_nfs, make_alice, privileges
 
-ALICE_SECRET = "alice's private words\n"
 USER_CONTAINERS = ["login", "c1", "q1"]
 
 
@@ -22,9 +21,7 @@ def alice(phase1):
     """alice's home on the server: 0700, her file 0600, both hers (uid and gid 1001)."""
     cluster("start", "q1", timeout=300)
     if STORAGE == "nfs":
-        on("nfs", "sh", "-c", 'mkdir -p /home/alice && printf "%s" "$1" > /home/alice/private && '
-           "chown -R 1001:1001 /home/alice && chmod 0700 /home/alice && "
-           "chmod 0600 /home/alice/private", "sh", ALICE_SECRET)
+        make_alice(on)
     yield
 
 

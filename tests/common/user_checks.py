@@ -86,3 +86,14 @@ def privileges(status_text):
     """NoNewPrivs and the four capability sets a process can use, from /proc/PID/status."""
     fields = dict(re.findall(r"^(\w+):\s+(\S+)", status_text, re.M))
     return {name: fields[name] for name in ("NoNewPrivs", *CAPABILITY_SETS)}
+
+
+ALICE_SECRET = "alice's private words\n"
+
+
+def make_alice(on):
+    """alice (uid and gid 1001), somebody else than the user: her home on the NFS server 0700,
+    her file `private` 0600, both hers."""
+    on("nfs", "sh", "-c", 'mkdir -p /home/alice && printf "%s" "$1" > /home/alice/private && '
+       "chown -R 1001:1001 /home/alice && chmod 0700 /home/alice && "
+       "chmod 0600 /home/alice/private", "sh", ALICE_SECRET)

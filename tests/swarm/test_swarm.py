@@ -12,8 +12,8 @@ import warnings
 import two_hosts
 from conftest import (REPO, SLURM_ETC, STACK, as_user, docker, on, reset_slurm_etc, run, sinfo_rows,
                       swarm, task, wait_until)
-from user_checks import (ALLREDUCE_C, UNPRIVILEGED, forge_nfs, names_of_inaddr_any, privileges,
-                         write_as_user)
+from user_checks import (ALICE_SECRET, ALLREDUCE_C, UNPRIVILEGED, forge_nfs, make_alice,
+                         names_of_inaddr_any, privileges, write_as_user)
 
 PHASE3_SINFO = [("normal", "up", "4", "idle", "c[1-4]"), ("quantum*", "up", "2", "idle", "q[1-2]")]
 SECOND_HOST_SERVICES = {"c3", "c4", "q2"}
@@ -149,13 +149,8 @@ def test_no_uid_but_root_reads_a_secret_in_any_container(deployed):
             assert read.returncode != 0 and "Permission denied" in read.stderr, (service, secret)
 
 
-ALICE_SECRET = "alice's private words\n"
-
-
 def test_a_forged_uid_neither_reads_nor_writes_another_users_file_on_both_hosts(deployed):
-    on("nfs", "sh", "-c", 'mkdir -p /home/alice && printf "%s" "$1" > /home/alice/private && '
-       "chown -R 1001:1001 /home/alice && chmod 0700 /home/alice && "
-       "chmod 0600 /home/alice/private", "sh", ALICE_SECRET)
+    make_alice(on)
     for service in ["login", "c3"]:
         for version in ["3", "4"]:
             url = f"nfs://nfs/home/alice/private?uid=1001&gid=1001&version={version}"
