@@ -118,7 +118,9 @@ def forget_added_nodes():
 
 def remove_project():
     """Everything of the test project, by Compose's label: containers (nodes added with add-node
-    too), volumes and networks, and the list of added nodes. Nothing, if Docker is not up yet."""
+    too), volumes and networks, and the list of added nodes. The engine is started first: one
+    that was stopped still holds what an earlier run left (its volumes would refuse new secrets)."""
+    run(["bash", str(REPO / "tools" / "install-docker")], timeout=900)
     label = f"label=com.docker.compose.project={PROJECT}"
 
     def remove_each(listing, removal):
