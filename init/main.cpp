@@ -26,6 +26,7 @@
 #include "nfs/mount_services.hpp"
 #include "reconfigure/slurm_reconfigure.hpp"
 #include "roles/node_size.hpp"
+#include "roles/role_environment.hpp"
 #include "roles/role_registry.hpp"
 #include "roles/slurm_common.hpp"
 #include "secrets/file_install.hpp"
@@ -152,6 +153,13 @@ int check_node_size(const std::string& role, const RoleContext& context) {
     return kConfigError;
 }
 
+// The RQINIT_* variables the role's services read. Returns 0 or an exit code.
+int check_role_environment(const std::string& role) {
+    auto errors = role_environment_errors(role, [](const char* name) { return getenv(name); });
+    for (const auto& error : errors) spdlog::error("{}", error);
+    return errors.empty() ? 0 : kConfigError;
+}
+
 // Builds the plan from the role, the config file and the command. Returns 0 or an exit code.
 int build_plan(const Options& options, Plan& plan) {
     if (!options.command.empty()) {
@@ -175,6 +183,7 @@ int build_plan(const Options& options, Plan& plan) {
             return kConfigError;
         }
         if (int code = check_node_size(options.role, context)) return code;
+        if (int code = check_role_environment(options.role)) return code;
         plan = *role_plan;
     }
     if (int code = add_config_services(options, plan)) return code;

@@ -4,21 +4,11 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <charconv>
-#include <optional>
 #include <string>
-#include <string_view>
+
+#include "init/seconds_text.hpp"
 
 namespace rqinit {
-
-// A number of seconds above 0, or nullopt.
-inline std::optional<double> seconds_of(std::string_view text) {
-    double seconds = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-    if (error != std::errc() || end != text.data() + text.size() || !(seconds > 0))
-        return std::nullopt;
-    return seconds;
-}
 
 // where: what else may have given the value (an environment variable), for the message.
 inline CLI::Validator seconds_validator(std::string where = "the command line") {
