@@ -161,8 +161,6 @@ def test_running_out_of_fds_never_aborts_rqinit(rqinit, rqinit_bin):
     """An error inside the event loop (here: pipe2 fails with EMFILE while a service starts)
     must lead to the ordered stop and exit 111, never to an abort of PID 1 nor to a hang.
     The fd limit is walked, so that each place rqinit opens an fd fails once."""
-    if not is_static(rqinit_bin):
-        pytest.skip("the sanitizers' own runtime misbehaves without fds; the static build runs it")
     cfg = plan({"a": {"command": ["/bin/sleep", "60"]},
                 "b": {"command": ["/bin/sleep", "61"], "depends_on": ["a"]}})
     contained = 0
@@ -185,3 +183,15 @@ def test_running_out_of_fds_never_aborts_rqinit(rqinit, rqinit_bin):
         else:
             assert code in (0, 111), (limit, r.output())
     assert contained >= 1, "no fd limit reached an error inside the loop"
+
+
+def test_a_bad_lost_node_grace_exits_3_before_the_controller_starts(rqinit, marker):
+    # lost-nodes would refuse it itself, but only after slurmctld started, and its restarts
+    # would repeat the error until the container stopped.
+    r = rqinit.run("--role", "slurmctld", config=marker_service(marker),
+                   env={"RQINIT_LOST_NODE_GRACE": "10s"})
+    assert r.returncode == 3, r.output()
+    assert the_error(r) == ("rqinit: error: RQINIT_LOST_NODE_GRACE='10s': not a number of seconds "
+                            "above 0 (lost-nodes's grace period); set it to one, such as 120, or "
+                            "unset it")
+    assert not os.path.exists(marker)
