@@ -82,6 +82,17 @@ def test_quantum_batch_job_runs_on_q1(phase1):
     assert on("login", "cat", f"/data/qpu-{job}.out").stdout.strip() == "quantum job on q1 as rasqberry"
 
 
+def test_the_demonstration_lists_the_jobs_it_ran_and_only_those(phase1):
+    # What `make up` shows a new user: its three jobs, ended, in the sacct table it prints last.
+    out = cluster("demo", timeout=300).stdout.splitlines()
+    header = next(i for i, line in enumerate(out) if line.split()[:2] == ["JobID", "JobName"])
+    rows = [line.split() for line in out[header + 2:] if line.strip()]
+    assert [(name, partition, user, state, code) for _, name, partition, user, state, code in rows] == [
+        ("hostname", "normal", "rasqberry", "COMPLETED", "0:0"),
+        ("mpi_hello", "normal", "rasqberry", "COMPLETED", "0:0"),
+        ("wrap", "quantum", "rasqberry", "COMPLETED", "0:0")], "\n".join(out)
+
+
 def test_a_quantum_job_waits_while_the_qpu_is_taken(phase1):
     first = as_user("sbatch", "--parsable", "-p", "quantum", "--gres=qpu:1", "--wrap", "sleep 60").stdout.strip()
     wait_until("the first qpu job to run", lambda: job_state(first) == "RUNNING", timeout=30)
