@@ -143,13 +143,20 @@ class FuseNfs {
         });
     }
 
-    // Remembered per node: the write verifier of the first unstable write since the last
-    // COMMIT. A different verifier at COMMIT means the server restarted and may have lost them.
+    // Remembered per node with writes not yet committed: the write verifier of the first of
+    // them. Another verifier, at a later WRITE or at COMMIT, means the server restarted
+    // between, and may have lost them.
     struct Unstable {
-        bool pending = false;
         std::string verifier;
+        bool lost = false;
     };
     std::unordered_map<fuse_ino_t, Unstable> unstable_;
+
+    void note_unstable(fuse_ino_t node, const char* verf) {
+        std::string verifier(verf, NFS3_WRITEVERFSIZE);
+        auto [found, first] = unstable_.try_emplace(node, Unstable{verifier});
+        if (!first && found->second.verifier != verifier) found->second.lost = true;
+    }
 
     NfsSession& session_;
     rpc_context* rpc_;
@@ -481,17 +488,14 @@ void do_write(fuse_req_t req, fuse_ino_t node, const char* buffer, size_t size, 
         auto* res = static_cast<WRITE3res*>(data);
         if (res->status != NFS3_OK) return reply_status(req, res->status);
         const WRITE3resok& ok = res->WRITE3res_u.resok;
-        auto& unstable = fs.unstable_[node];
-        if (ok.committed == UNSTABLE && !unstable.pending) {
-            unstable.pending = true;
-            unstable.verifier.assign(ok.verf, NFS3_WRITEVERFSIZE);
-        }
+        if (ok.committed == UNSTABLE) fs.note_unstable(node, ok.verf);
         fuse_reply_write(req, ok.count);
     });
 }
 
-void do_fsync(fuse_req_t req, fuse_ino_t node, int, fuse_file_info*) {
-    FuseNfs& fs = self(req);
+// COMMIT of a node's unstable writes; replies EIO when the server restarted since the first of
+// them (its write verifier changed), since it may have lost them.
+void commit(FuseNfs& fs, fuse_req_t req, fuse_ino_t node) {
     const std::string* handle = fs.handle_or_reply(req, node);
     if (!handle) return;
     COMMIT3args args{fh3(*handle), 0, 0};
@@ -499,17 +503,26 @@ void do_fsync(fuse_req_t req, fuse_ino_t node, int, fuse_file_info*) {
         auto* res = static_cast<COMMIT3res*>(data);
         if (res->status != NFS3_OK) return reply_status(req, res->status);
         auto found = fs.unstable_.find(node);
-        bool lost =
-            found != fs.unstable_.end() && found->second.pending &&
-            found->second.verifier != std::string(res->COMMIT3res_u.resok.verf, NFS3_WRITEVERFSIZE);
+        bool lost = found != fs.unstable_.end() &&
+                    (found->second.lost ||
+                     found->second.verifier !=
+                         std::string(res->COMMIT3res_u.resok.verf, NFS3_WRITEVERFSIZE));
         fs.unstable_.erase(node);
         if (lost) spdlog::warn("the NFS server restarted before a COMMIT: unsynced writes lost");
         fuse_reply_err(req, lost ? EIO : 0);
     });
 }
 
-void do_flush(fuse_req_t req, fuse_ino_t, fuse_file_info*) {
-    fuse_reply_err(req, 0);
+void do_fsync(fuse_req_t req, fuse_ino_t node, int, fuse_file_info*) {
+    commit(self(req), req, node);
+}
+
+// close(2): what was written is committed before close returns, as the kernel's NFS client
+// does (close-to-open), so that a file closed before the server restarts is there after it.
+void do_flush(fuse_req_t req, fuse_ino_t node, fuse_file_info*) {
+    FuseNfs& fs = self(req);
+    if (!fs.unstable_.contains(node)) return void(fuse_reply_err(req, 0));
+    commit(fs, req, node);
 }
 void do_release(fuse_req_t req, fuse_ino_t, fuse_file_info*) {
     fuse_reply_err(req, 0);

@@ -177,6 +177,71 @@ def test_clients_recover_from_a_server_restart_and_keep_every_fsynced_write(clus
     assert (after[1], after[2], after[3]) == (before[1], "ready", before[3])
 
 
+# Writes files on c1 through its mount and closes each, with no fsync, logging its checksum once
+# close returned; first it writes a file it keeps open until the go file appears, then says what
+# close said of it.
+CLOSER = r"""
+import errno, hashlib, os, sys, time
+log_path, across_path, go_path, stop_path = sys.argv[1:5]
+across = os.open("/home/rasqberry/close/across", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.write(across, os.urandom(64 * 1024))
+log = open(log_path, "w")
+n = 0
+while not os.path.exists(stop_path):
+    if os.path.exists(go_path) and across is not None:
+        try:
+            os.close(across)
+            said = "ok"
+        except OSError as error:
+            said = errno.errorcode[error.errno]
+        with open(across_path, "w") as f:
+            f.write(said)
+        across = None
+    data = os.urandom(256 * 1024)
+    path = f"/home/rasqberry/close/{n:05d}"
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as error:
+        print(f"{path}: {error}", file=sys.stderr)
+        time.sleep(0.2)
+        continue
+    log.write(f"{path} {hashlib.sha256(data).hexdigest()}\n")
+    log.flush()
+    n += 1
+    time.sleep(0.05)
+"""
+
+
+def test_every_file_closed_before_a_server_restart_is_there_after_it_byte_for_byte(cluster_with_q1):
+    """Close-to-open, as the kernel's NFS client gives: close commits what was written. A file
+    written before the restart and closed after it gets EIO from close: the server's write
+    verifier changed, so what it held uncommitted may be lost, and the writer must know."""
+    as_user("mkdir", "-p", "/home/rasqberry/close")
+    on("c1", "sh", "-c", f"cat > /tmp/closer.py << 'EOF'\n{CLOSER}\nEOF")
+    run(["docker", "exec", "-d", "-u", "rasqberry", container_id("c1"), "python3", "/tmp/closer.py",
+         "/tmp/closed.log", "/tmp/across.said", "/tmp/close-across", "/tmp/stop-closer"])
+    lines = lambda: len(on("c1", "cat", "/tmp/closed.log", check=False).stdout.splitlines())
+    wait_until("the closer's first closed files", lambda: lines() >= 5, timeout=30)
+    compose("restart", "-t", "10", "nfs", timeout=120)
+    at_restart = lines()
+    wait_until("closed files to go on after the restart", lambda: lines() >= at_restart + 5,
+               timeout=90)
+    on("c1", "touch", "/tmp/close-across")
+    wait_until("the file kept open across the restart to be closed",
+               lambda: on("c1", "cat", "/tmp/across.said", check=False).stdout, timeout=30)
+    on("c1", "touch", "/tmp/stop-closer")
+    wait_until("the closer to exit",
+               lambda: on("c1", "pgrep", "-f", "closer.py", check=False).returncode == 1, timeout=30)
+    assert on("c1", "cat", "/tmp/across.said").stdout == "EIO"
+    server = on("nfs", "sh", "-c", "cd /home/rasqberry/close && sha256sum 0*").stdout
+    on_server = {f"/home/rasqberry/close/{name}": digest
+                 for digest, name in (line.split() for line in server.splitlines())}
+    for line in on("c1", "cat", "/tmp/closed.log").stdout.splitlines():
+        path, digest = line.split()
+        assert on_server.get(path) == digest, f"{path} lost or changed by the restart"
+
+
 def logs_of(service, since):
     """What the container wrote since then (rqinit logs to stderr, services to stdout)."""
     result = run(["docker", "logs", "--since", since, container_id(service)])
