@@ -4,6 +4,7 @@ a forged NFS call, and the privileges a process holds.
 
 Each suite's conftest gives its own `as_user` (a command on login as rasqberry); these take it.
 """
+import base64
 import json
 import re
 import time
@@ -97,3 +98,11 @@ def make_alice(on):
     on("nfs", "sh", "-c", 'mkdir -p /home/alice && printf "%s" "$1" > /home/alice/private && '
        "chown -R 1001:1001 /home/alice && chmod 0700 /home/alice && "
        "chmod 0600 /home/alice/private", "sh", ALICE_SECRET)
+
+
+def secret_forms(secret):
+    """A binary secret as a log or an inspect listing might show it: hex and base64 of its first
+    15 bytes (base64 of a longer leak starting there holds the same 20 characters). Raw, it
+    needs no search: random bytes are not UTF-8, so reading such a listing as text fails."""
+    head = secret[:15]
+    return {"hex": head.hex(), "base64": base64.b64encode(head).decode()}
