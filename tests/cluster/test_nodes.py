@@ -2,7 +2,6 @@
 
 Tests run in file order on one cluster (phase 1, then q1: phase 2), as a user would grow it.
 """
-import time
 
 from conftest import (LOST_NODE_GRACE, PROJECT, as_user, cluster, compose, container_id, inspect, on, run,
                       sinfo_rows, wait_until)
@@ -108,7 +107,6 @@ def test_a_node_held_at_an_address_is_named_again(phase1):
 def test_a_killed_node_is_deleted_after_the_grace_period_and_returns_when_started(phase1):
     c3 = container_id("c3")
     run(["docker", "kill", "-s", "KILL", c3])  # no clean stop: the node cannot delete itself
-    killed = time.monotonic()
     # The killed node's name no longer resolves. Slurm 24.11 then marks it only once
     # SlurmdTimeout (90 s) has passed since its last answer, at its next ping cycle (every
     # SlurmdTimeout/3 = 30 s): DOWN and not responding 120-150 s after the kill (seen: 140 s).
@@ -116,12 +114,11 @@ def test_a_killed_node_is_deleted_after_the_grace_period_and_returns_when_starte
     # (24.11 shows it "down", reason "Not responding", without sinfo's '*'.)
     wait_until("c3 to be marked not responding", lambda: normal_nodes().get("c3", "").startswith("down"),
                timeout=200, explain=lambda: as_user("scontrol", "show", "node", "c3").stdout)
-    silent = time.monotonic()
+    # How long it waits is unit.lost_nodes's to hold (a clock of its own); here, that it does.
     wait_until("c3 to be deleted", lambda: "c3" not in normal_nodes(), timeout=LOST_NODE_GRACE + 60)
-    assert time.monotonic() - silent >= LOST_NODE_GRACE - 12  # not before its grace period
     logs = compose("logs", "--no-color", "slurmctld").stdout
     assert "deleted node c3: it had not responded for the grace period" in logs
-    assert normal_nodes() == {"c1": "idle", "c2": "idle"}, time.monotonic() - killed
+    assert normal_nodes() == {"c1": "idle", "c2": "idle"}
     run(["docker", "start", c3])
     wait_until("c3 back idle", lambda: normal_nodes().get("c3") == "idle", timeout=90)
     assert node_field("c3", "CPUTot") == "1"  # with the size it was added with

@@ -5,7 +5,6 @@ through QRMI's C API, held by the stand-in library (QRMI itself cannot be built 
 Tests run in file order on one cluster: phase 1 plus q1.
 """
 import re
-import time
 
 import pytest
 from conftest import QPUS, as_user, cluster, on, wait_until
@@ -178,7 +177,10 @@ def test_acquire_at_start_release_at_end_completed_failed_cancelled(standin_qrmi
     cancelled_token = token_in(on("login", "cat", f"/data/qpu-{cancelled}.out").stdout)
     wait_until("the cancelled job's release", lambda: ["release", "qpu_a", cancelled_token] in standin_calls(),
                timeout=60)
-    time.sleep(1)  # a second release, if there were one, would be written by now
+    # Releases are written by the job's slurmstepd as it ends: once none is left on q1, a second
+    # release, if there were one, is written.
+    wait_until("the cancelled job's slurmstepd to end on q1", lambda: on(
+        "q1", "pgrep", "-f", f"slurmstepd: \\[{cancelled}\\.", check=False).returncode == 1, timeout=60)
     calls = standin_calls()
     # None of these jobs set a setting of its own: QRMI was given the site's, as they are.
     site = ["settings", "qpu_a", "qpu_a_QRMI_APIKEY=secret-a", "qpu_a_QRMI_URL=https://a.example"]

@@ -89,6 +89,17 @@ def privileges(status_text):
     return {name: fields[name] for name in ("NoNewPrivs", *CAPABILITY_SETS)}
 
 
+def capability_masks(status_text):
+    """Every capability set of /proc/PID/status, bounding set included, as integers."""
+    fields = dict(re.findall(r"^(Cap\w+):\s+([0-9a-f]+)$", status_text, re.M))
+    return {name: int(fields[name], 16) for name in (*CAPABILITY_SETS, "CapBnd")}
+
+
+def sets_holding(capability, status_text):
+    """The names of the sets of /proc/PID/status that hold `capability` (a bit mask)."""
+    return sorted(name for name, mask in capability_masks(status_text).items() if mask & capability)
+
+
 ALICE_SECRET = "alice's private words\n"
 
 

@@ -3,7 +3,6 @@
 everything and exits 4."""
 import os
 import signal
-import time
 
 import pytest
 
@@ -38,7 +37,6 @@ def test_dependent_starts_only_after_dependency_is_ready(rqinit, work, log, kind
     b_start = first_time(log, "start", "b")
     assert a_ready is not None and a_ready - a_start >= DELAY * 0.9
     assert b_start > a_ready, f"b started {a_ready - b_start:.3f}s before a was ready"
-    assert b_start - a_ready < 2.0, "b should start soon after a is ready"
     r.signal(signal.SIGTERM)
     assert r.wait() == 0, r.output()
 
@@ -52,10 +50,9 @@ def test_start_timeout_stops_everything_and_exits_4(rqinit, work, log):
               "start_timeout": 1.0},
         "b": {"command": svc("--name", "b", "--log", log), "depends_on": ["a"]},
     })
-    t0 = time.monotonic()
     r = rqinit.run(config=cfg)
     assert r.returncode == 4, r.output()
-    assert time.monotonic() - t0 >= 0.9
+    assert events_named(log, "start", "z") and events_named(log, "start", "a"), r.output()
     assert not events_named(log, "start", "b")
     # Everything that was started got its stop signal and exited before rqinit did.
     assert events_named(log, "stop", "a") and events_named(log, "stop", "z"), r.output()

@@ -2,7 +2,6 @@
 its stop signal is SIGKILLed after stop_timeout and the rest still stop in order."""
 import os
 import signal
-import time
 
 from conftest import events_named, first_time, plan, svc, wait_started
 
@@ -45,9 +44,12 @@ def test_service_ignoring_sigterm_is_killed_after_stop_timeout(rqinit, log):
     # b recorded SIGTERM, ignored it, never stopped by itself; it was SIGKILLed.
     assert events_named(log, "signal", "b") and not events_named(log, "stop", "b")
     assert [e[1] for e in events_named(log, "stop")] == ["c", "a"]
-    # a is signalled only after b's stop_timeout (1 s) ran out, and not much later.
-    waited = first_time(log, "signal", "a") - first_time(log, "signal", "b")
-    assert 0.9 <= waited <= 3.0, f"a signalled {waited:.2f}s after b"
+    # a is signalled only once b's stop_timeout ran out and b was killed: in rqinit's log
+    # (its one thread writes in the order it acted) the kill of b comes before stopping a.
+    lines = r.stderr.splitlines()
+    killed = [i for i, l in enumerate(lines) if "b did not stop within 1 s of SIGTERM; sending SIGKILL" in l]
+    stopping_a = [i for i, l in enumerate(lines) if "stopping a with" in l]
+    assert killed and stopping_a and killed[0] < stopping_a[0], r.output()
     assert first_time(log, "signal", "b") > first_time(log, "stop", "c")
 
 
@@ -58,11 +60,10 @@ def test_custom_stop_signal_is_used(rqinit, log):
                       "stop_timeout": 0.5}})
     r = rqinit.start(config=cfg)
     wait_started(r, log, "a")
-    t0 = time.monotonic()
     r.signal(signal.SIGTERM)
     assert r.wait() == 0, r.output()
     assert [e[2] for e in events_named(log, "signal", "a")] == ["SIGUSR1"]
-    assert time.monotonic() - t0 >= 0.45
+    assert "a did not stop within 0.5 s of SIGUSR1; sending SIGKILL" in r.stderr, r.output()
 
 
 def test_what_a_service_leaves_in_its_process_group_is_killed_when_it_stops(rqinit, work):
@@ -91,8 +92,7 @@ def test_a_second_sigterm_kills_every_service_at_once(rqinit, log):
     wait_started(r, log, "a")
     r.signal(signal.SIGTERM)
     r.until(lambda: events_named(log, "signal", "a"), what="a to get the first SIGTERM")
-    t0 = time.monotonic()
     r.signal(signal.SIGTERM)
+    # Its stop_timeout is 300 s: an rqinit that waited for it fails this wait.
     assert r.wait(timeout=60) == 0, r.output()
-    assert time.monotonic() - t0 < 30, "rqinit waited for the stop_timeout"
     assert "received SIGTERM again: killing every service now" in r.stderr, r.output()
