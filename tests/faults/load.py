@@ -65,10 +65,18 @@ def submit(as_user, name):
     return load
 
 
-def queue_empty(as_user, load):
-    """True once none of the load's jobs is pending or running."""
+def queued(as_user, load, states=None):
+    """The load's jobs (array tasks one by one) that squeue lists: in one of `states` (such as
+    "R"), or in any state squeue shows by default (every one not yet ended)."""
     ids = ",".join([load.normal, load.quantum, load.steps, load.mpi])
-    return as_user("squeue", "-h", "-j", ids, "-o", "%i", check=False).stdout.strip() == ""
+    wanted = ["-t", states] if states else []
+    listing = as_user("squeue", "-h", "-r", *wanted, "-j", ids, "-o", "%i", check=False)
+    return listing.stdout.split()
+
+
+def queue_empty(as_user, load):
+    """True once none of the load's jobs is pending, running or completing."""
+    return queued(as_user, load) == []
 
 
 def accounted(as_user, load):

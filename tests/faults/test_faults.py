@@ -7,6 +7,7 @@ The table of faults, their recovery times and the work they lost is printed at t
 (make faults-report runs it three times and prints medians).
 """
 import os
+import signal
 import time
 
 import pytest
@@ -90,3 +91,71 @@ def test_every_daemon_killed_under_load_is_back_and_no_work_is_lost(cluster_with
     assert outcome.files_lost == [], f"outputs lost or wrong: {outcome.files_lost}"
     assert nodes_in_trouble() == [], nodes_in_trouble()
     print(f"{container}: recovered in {recoveries}")
+
+
+def assert_no_work_lost(outcome):
+    assert outcome.lost == [], f"jobs lost: {outcome.lost}"
+    assert outcome.not_completed == {}, f"jobs that did not complete: {outcome.not_completed}"
+    assert outcome.files_lost == [], f"outputs lost or wrong: {outcome.files_lost}"
+    assert nodes_in_trouble() == [], nodes_in_trouble()
+
+
+def wait_for_running(load):
+    """Faults are injected while the load runs, not before its first job started."""
+    wait_until("the load's first jobs to run", lambda: workload.queued(as_user, load, "R"),
+               timeout=120, explain=lambda: as_user("squeue", "-a", check=False).stdout)
+
+
+@pytest.mark.parametrize("container", CONTAINERS)
+def test_pid_1_killed_under_load_the_container_comes_back_and_no_work_is_lost(cluster_with_q1,
+                                                                              container):
+    """As a crash of rqinit itself: SIGKILL to the container's PID 1 from the host (so it is
+    not a `docker kill`, which Docker counts as a person's stop). The container and all in it
+    die; Docker's restart policy starts it again; rqinit brings its role up as at any start."""
+    load = workload.submit(as_user, f"pid1-{container}")
+    wait_for_running(load)
+    before = inspect(container)
+    killed = time.monotonic()
+    os.kill(before["State"]["Pid"], signal.SIGKILL)
+    wait_until(f"Docker to restart {container}",
+               lambda: inspect(container)["RestartCount"] > before["RestartCount"], timeout=120)
+    wait_until(f"{container} healthy again", lambda: healthy(container), timeout=300,
+               explain=lambda: inspect(container)["State"].get("Health"))
+    outcome = finish(load, f"kill -9 PID 1 of {container}", time.monotonic() - killed)
+    assert_no_work_lost(outcome)
+
+
+def test_the_database_stopped_while_jobs_end_then_started_loses_no_accounting(cluster_with_q1):
+    """MariaDB stopped (cleanly, as a person or an upgrade does) while jobs end: slurmdbd
+    cannot write, slurmctld keeps the records and sends them once it can again."""
+    load = workload.submit(as_user, "mysql-stopped")
+    wait_for_running(load)
+    cluster("compose", "stop", "mysql", timeout=120)
+    pending = len(workload.queued(as_user, load))
+    wait_until("ten of the load's jobs to end while the database is away",
+               lambda: len(workload.queued(as_user, load)) <= pending - 10, timeout=300)
+    started = time.monotonic()
+    cluster("compose", "start", "mysql", timeout=120)
+    wait_until("mysql healthy again", lambda: healthy("mysql"), timeout=300)
+    wait_until("slurmdbd to answer from the database again", lambda: as_user(
+        "sacctmgr", "-n", "-P", "show", "cluster", "format=cluster", check=False).stdout.strip(),
+        timeout=120)
+    outcome = finish(load, "mysql stopped, jobs end, started", time.monotonic() - started)
+    assert_no_work_lost(outcome)
+
+
+def test_the_database_and_slurmdbd_killed_together_lose_no_accounting(cluster_with_q1):
+    load = workload.submit(as_user, "mysql-and-slurmdbd")
+    wait_for_running(load)
+    mariadbd, slurmdbd = supervised("mysql")["mariadbd"], supervised("slurmdbd")["slurmdbd"]
+    killed = time.monotonic()
+    on("mysql", "kill", "-9", mariadbd[0])
+    on("slurmdbd", "kill", "-9", slurmdbd[0])
+    for container, name, (_, restarts) in [("mysql", "mariadbd", mariadbd),
+                                           ("slurmdbd", "slurmdbd", slurmdbd)]:
+        wait_until(f"{container}: {name} restarted and ready",
+                   lambda: supervised(container).get(name, (None, -1))[1] > restarts, timeout=120,
+                   explain=lambda: on(container, "rqinit", "status").stdout)
+        wait_until(f"{container} healthy again", lambda: healthy(container), timeout=120)
+    outcome = finish(load, "kill -9 mariadbd and slurmdbd together", time.monotonic() - killed)
+    assert_no_work_lost(outcome)
