@@ -100,6 +100,9 @@ struct FileInstall {
     std::string format;
     // true: a missing source is no error; the file is not installed (rqinit says so).
     bool optional = false;
+    // Bytes it may have at most: no secret or config of this cluster comes near; a larger file
+    // is the wrong one mounted, and is refused before it is read into memory.
+    size_t max_size = 1024 * 1024;
 };
 
 struct DirectoryInstall {

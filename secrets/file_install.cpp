@@ -30,17 +30,33 @@ std::string parent_of(const std::string& path) {
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-std::string read_source(const FileInstall& file) {
+std::string with_fix(const std::string& message, const std::string& fix) {
+    return fix.empty() ? message : message + " (" + fix + ")";
+}
+
+// A source must be a regular file (a symlink to one, as Swarm makes them, is) of a size between
+// the bounds; checked before a byte is read.
+void check_source(const std::string& what, const std::string& path, size_t min_size,
+                  size_t max_size, const std::string& fix) {
     struct stat info {};
-    if (stat(file.source.c_str(), &info) != 0)
-        throw InstallError(file.what + ": " + file.source + " does not exist" +
-                           (file.fix.empty() ? "" : " (" + file.fix + ")"));
+    if (stat(path.c_str(), &info) != 0)
+        throw InstallError(with_fix(what + ": " + path + " does not exist", fix));
     if (!S_ISREG(info.st_mode))
-        throw InstallError(file.what + ": " + file.source + " is not a regular file");
-    if (static_cast<size_t>(info.st_size) < file.min_size)
-        throw InstallError(file.what + ": " + file.source + " has " + std::to_string(info.st_size) +
-                           " bytes; it needs at least " + std::to_string(file.min_size) +
-                           (file.fix.empty() ? "" : " (" + file.fix + ")"));
+        throw InstallError(with_fix(what + ": " + path + " is not a regular file", fix));
+    auto size = static_cast<size_t>(info.st_size);
+    if (size < min_size)
+        throw InstallError(with_fix(what + ": " + path + " has " + std::to_string(size) +
+                                        " bytes; it needs at least " + std::to_string(min_size),
+                                    fix));
+    if (max_size > 0 && size > max_size)
+        throw InstallError(with_fix(what + ": " + path + " has " + std::to_string(size) +
+                                        " bytes; it may have at most " + std::to_string(max_size) +
+                                        ": is it the right file?",
+                                    fix));
+}
+
+std::string read_source(const FileInstall& file) {
+    check_source(file.what, file.source, file.min_size, file.max_size, file.fix);
     std::ifstream in(file.source, std::ios::binary);
     if (!in)
         throw InstallError(file.what + ": cannot read " + file.source + ": " + strerror(errno));
@@ -49,9 +65,11 @@ std::string read_source(const FileInstall& file) {
     return contents.str();
 }
 
-std::string first_line_of(const std::string& what, const std::string& path) {
+// A secret substituted into a template: its first line, which must hold something.
+std::string first_line_of(const std::string& what, const std::string& path, size_t max_size) {
+    check_source(what, path, 0, max_size, "");
     std::ifstream in(path);
-    if (!in) throw InstallError(what + ": " + path + " does not exist");
+    if (!in) throw InstallError(what + ": cannot read " + path + ": " + strerror(errno));
     std::string line;
     std::getline(in, line);
     if (line.empty()) throw InstallError(what + ": " + path + " is empty");
@@ -179,7 +197,7 @@ std::string substitute(const FileInstall& file, std::string text) {
     for (const auto& [key, secret_path] : file.substitutions) {
         Substitution substitution = parse_substitution(file, key);
         std::string value = written_as(file, secret_path, substitution.syntax,
-                                       first_line_of(file.what, secret_path));
+                                       first_line_of(file.what, secret_path, file.max_size));
         // Searching on after the inserted value: a value that contains "@NAME@" stays as it is.
         for (size_t at = text.find(substitution.placeholder); at != std::string::npos;
              at = text.find(substitution.placeholder, at + value.size()))

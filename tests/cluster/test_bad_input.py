@@ -35,11 +35,33 @@ def test_a_missing_munge_key_is_refused(phase1):
                       "(create the munge_key secret: dd if=/dev/urandom bs=1 count=1024 of=munge.key)"]
 
 
-def test_a_16_byte_munge_key_is_refused(phase1):
-    code, errors = run_role("c", {"munge_key": os.urandom(16)})
+# A munge key of the wrong size: none, too short for munged, or so large it is the wrong file.
+BAD_KEYS = {"empty": (0, "has 0 bytes; it needs at least 32"),
+            "16 bytes": (16, "has 16 bytes; it needs at least 32"),
+            "2 MiB": (2 << 20, "has 2097152 bytes; it may have at most 1048576: is it the right file?")}
+
+
+@pytest.mark.parametrize("size", BAD_KEYS)
+def test_a_munge_key_of_a_bad_size_is_refused_in_one_line(size, phase1):
+    length, says = BAD_KEYS[size]
+    code, errors = run_role("c", {"munge_key": os.urandom(length)})
     assert code == 5
-    assert len(errors) == 1
-    assert "munge key: /run/secrets/munge_key has 16 bytes; it needs at least 32" in errors[0]
+    assert len(errors) == 1 and f"munge key: /run/secrets/munge_key {says}" in errors[0], errors
+
+
+# A database password that is empty (a blank first line counts) or far too large, for each role
+# that writes it into a file of its own.
+BAD_PASSWORDS = {"empty": (b"", "is empty"), "blank first line": (b"\nsecret\n", "is empty"),
+                 "2 MiB": (b"p" * (2 << 20), "has 2097152 bytes; it may have at most 1048576")}
+
+
+@pytest.mark.parametrize("role", ["mysql", "slurmdbd"])
+@pytest.mark.parametrize("password", BAD_PASSWORDS)
+def test_a_bad_database_password_is_refused_in_one_line(role, password, phase1):
+    content, says = BAD_PASSWORDS[password]
+    code, errors = run_role(role, {"munge_key": os.urandom(1024), "db_password": content})
+    assert code == 5, errors
+    assert len(errors) == 1 and f"/run/secrets/db_password {says}" in errors[0], errors
 
 
 @pytest.mark.parametrize("role", ["q", "login"])

@@ -88,6 +88,35 @@ TEST_CASE("the munge key's minimum size is a boundary: 32 bytes pass, 31 do not"
         InstallError);
 }
 
+TEST_CASE("a source too large, a directory or a dangling symlink is refused; a symlink is not") {
+    Sandbox box;
+    std::string huge = box.write("huge", std::string(1024 * 1024 + 1, 'k'));
+    CHECK_THROWS_WITH_AS(install_file(munge_key(box, huge), box.users),
+                         ("munge key: " + huge +
+                          " has 1048577 bytes; it may have at most 1048576: is it the right "
+                          "file? (make one with dd)")
+                             .c_str(),
+                         InstallError);
+    std::string directory = box.dir + "/a-directory";
+    mkdir(directory.c_str(), 0700);
+    CHECK_THROWS_WITH_AS(
+        install_file(munge_key(box, directory), box.users),
+        ("munge key: " + directory + " is not a regular file (make one with dd)").c_str(),
+        InstallError);
+    std::string dangling = box.dir + "/dangling";
+    REQUIRE(symlink((box.dir + "/nowhere").c_str(), dangling.c_str()) == 0);
+    CHECK_THROWS_WITH_AS(install_file(munge_key(box, dangling), box.users),
+                         ("munge key: " + dangling + " does not exist (make one with dd)").c_str(),
+                         InstallError);
+    struct stat info {};
+    CHECK(stat((box.dir + "/munge.key").c_str(), &info) != 0);  // nothing half-installed
+    // Swarm's secrets are symlinks into its own tmpfs.
+    std::string linked = box.dir + "/linked";
+    REQUIRE(symlink(box.write("key", std::string(64, 'k')).c_str(), linked.c_str()) == 0);
+    install_file(munge_key(box, linked), box.users);
+    CHECK(read_all(box.dir + "/munge.key") == std::string(64, 'k'));
+}
+
 TEST_CASE("a target directory that others or its group can write is refused") {
     // The group bit matters as much as the others bit: any member of the group could swap the
     // file under the daemon. 0777, 0775 and 0770 each have a write bit beyond the owner's.
@@ -141,6 +170,38 @@ struct Templated {
         return read_all(file.target);
     }
 };
+
+TEST_CASE("a template's secret that is empty, a directory or too large is refused, naming it") {
+    SUBCASE("empty") {
+        Templated conf("slurm-conf-value", "", "StoragePass=@DB_PASSWORD@\n");
+        CHECK_THROWS_WITH_AS(conf.install(),
+                             ("slurmdbd.conf: " + conf.box.dir + "/db_password is empty").c_str(),
+                             InstallError);
+    }
+    SUBCASE("a directory") {
+        Templated conf("slurm-conf-value", "x", "StoragePass=@DB_PASSWORD@\n");
+        std::string directory = conf.box.dir + "/password-directory";
+        mkdir(directory.c_str(), 0700);
+        conf.file.substitutions = {{"DB_PASSWORD:slurm-conf-value", directory}};
+        CHECK_THROWS_WITH_AS(conf.install(),
+                             ("slurmdbd.conf: " + directory + " is not a regular file").c_str(),
+                             InstallError);
+    }
+    SUBCASE("too large") {
+        Templated conf("slurm-conf-value", std::string(1024 * 1024 + 1, 'p'),
+                       "StoragePass=@DB_PASSWORD@\n");
+        CHECK_THROWS_WITH_AS(conf.install(),
+                             ("slurmdbd.conf: " + conf.box.dir +
+                              "/db_password has 1048577 bytes; it may have at most 1048576: is it "
+                              "the right file?")
+                                 .c_str(),
+                             InstallError);
+    }
+    struct stat info {};
+    Templated nothing("slurm-conf-value", "", "StoragePass=@DB_PASSWORD@\n");
+    CHECK_THROWS_AS(nothing.install(), InstallError);
+    CHECK(stat(nothing.file.target.c_str(), &info) != 0);  // nothing half-written
+}
 
 TEST_CASE("a template gets the first line of its secret, in the syntax of its target") {
     Templated conf("slurm-conf-value", "s3cret\nignored\n",
