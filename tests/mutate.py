@@ -80,8 +80,11 @@ MUTATIONS = [
      "        return out;", "unit.service_transitions|init.control"),
     ("group-writable secret directory accepted",
      "secrets/file_install.cpp", "S_IWGRP | S_IWOTH", "S_IWOTH", "unit.file_install"),
+    ("a munge key or password of 2 MiB accepted (the wrong file read in)",
+     "secrets/file_install.cpp", "if (max_size > 0 && size > max_size)",
+     "if (false && max_size > 0 && size > max_size)", "unit.file_install"),
     ("32-byte munge key refused",
-     "secrets/file_install.cpp", "< file.min_size", "<= file.min_size", "unit.file_install"),
+     "secrets/file_install.cpp", "if (size < min_size)", "if (size <= min_size)", "unit.file_install"),
     ("health --wait waits on a container that was healthy before",
      "init/supervisor.cpp", "    if (been_healthy_ || stopping_) return;\n",
      "    if (stopping_) return;\n    been_healthy_ = false;\n    return;\n", "init.control"),
@@ -131,6 +134,8 @@ MUTATIONS = [
     ("/run/secrets left uncovered where it could be covered",
      "secrets/file_install.cpp", 'if (mount("rqinit-hidden", directory.c_str(), "tmpfs",',
      'if (false && mount("rqinit-hidden", directory.c_str(), "tmpfs",', "cluster.security"),
+    ("the QRMI config, with every QPU's credentials, installed readable by every user",
+     "roles/slurm_common.cpp", "config.mode = 0400;", "config.mode = 0444;", "cluster.qpu"),
     # The cluster tests hold these too (tests/swarm: the link cut; tests/cluster/test_nodes.py:
     # a node held at an address), checked by hand: they take minutes each.
     ("a clean stop deletes the entry its replacement registered",
