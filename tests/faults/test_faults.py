@@ -159,3 +159,19 @@ def test_the_database_and_slurmdbd_killed_together_lose_no_accounting(cluster_wi
         wait_until(f"{container} healthy again", lambda: healthy(container), timeout=120)
     outcome = finish(load, "kill -9 mariadbd and slurmdbd together", time.monotonic() - killed)
     assert_no_work_lost(outcome)
+
+
+@pytest.mark.parametrize("container", ["c1", "q1"])
+def test_a_node_container_restarted_mid_job_loses_no_work(cluster_with_q1, container):
+    """A person's `docker compose restart` of a node while its jobs run: rqinit stops its
+    services in order and the container's processes, the jobs' among them, end with it. Slurm
+    requeues what ran there; the node comes back idle by itself and the jobs complete."""
+    load = workload.submit(as_user, f"restart-{container}")
+    wait_until(f"a job of the load to run on {container}", lambda: container in as_user(
+        "squeue", "-h", "-t", "R", "-o", "%N", check=False).stdout.split(), timeout=120)
+    started = time.monotonic()
+    cluster("compose", "restart", container, timeout=300)
+    wait_until(f"{container} healthy again", lambda: healthy(container), timeout=300,
+               explain=lambda: inspect(container)["State"].get("Health"))
+    outcome = finish(load, f"compose restart {container} mid-job", time.monotonic() - started)
+    assert_no_work_lost(outcome)
