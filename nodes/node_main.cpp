@@ -2,6 +2,8 @@
 // says why each step exists). The c and q roles run it (roles/node_roles.cpp):
 //   joined NAME   after slurmd is ready: the node's address becomes its name, and the mark of
 //                 this registration (the controller's SlurmdStartTime) is kept in MARK_FILE
+//   stopping NAME before slurmd stops: a node with jobs is set DOWN, so that Slurm requeues
+//                 them at once, and left once they are off it
 //   leaving NAME  after slurmd stops: the entry is deleted, unless another slurmd registered
 //                 as NAME since (a Swarm task replaced while the old one still ran)
 //   watch NAME    beside slurmd, every EVERY s: a node the controller forgot has slurmd ended
@@ -39,6 +41,9 @@ using rqinit::CommandRun;
 using rqinit::NodeAnswer;
 
 constexpr double kScontrolTimeout = 8;  // inside rqinit's 10-s limit for a hook
+// How long a stopping node waits for the controller to take its jobs off it: slurmd kills their
+// processes within a second or two; the rest of the hook's 10 s is for scontrol.
+constexpr int kJobsLeaveTimeout = 6;
 
 NodeAnswer show_node(const std::string& name) {
     CommandRun run =
@@ -96,6 +101,34 @@ int leaving(const std::string& name, const std::string& mark_file) {
     return 0;
 }
 
+// Before slurmd stops: a node with jobs is set DOWN, and left once they are off it (requeued or
+// ended), within the hook's time; node_registration.hpp says why.
+int stopping(const std::string& name, const std::string& mark_file) {
+    NodeAnswer answer = show_node(name);
+    if (rqinit::stop_action(read_first_line(mark_file), answer) == rqinit::StopAction::nothing)
+        return 0;
+    spdlog::info("{}: stopping with jobs on it: setting it DOWN, so that Slurm requeues them now",
+                 name);
+    CommandRun run = rqinit::run_command({"scontrol", "update", "nodename=" + name, "state=down",
+                                          "reason=its container stopped with jobs running"},
+                                         {}, kScontrolTimeout);
+    if (run.exit_code != 0) {
+        spdlog::warn("{}: could not set it DOWN: {}", name, rqinit::first_line(run.output));
+        return 1;
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kJobsLeaveTimeout);
+    spdlog::info("{}: waiting up to {} s for its jobs to leave it", name, kJobsLeaveTimeout);
+    while (rqinit::holds_jobs(show_node(name))) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            spdlog::warn("{}: its jobs are still on it after {} s; stopping slurmd anyway", name,
+                         kJobsLeaveTimeout);
+            return 1;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return 0;
+}
+
 // slurmd's pid, as it wrote it (SlurmdPidFile).
 void end_slurmd(const std::string& pid_file) {
     std::string text = read_first_line(pid_file);
@@ -142,15 +175,18 @@ int node_main(int argc, char** argv) {
     double every = 20;
     app.add_option("--mark-file", mark_file, "where joined keeps the registration's mark");
     CLI::App* join = app.add_subcommand("joined", "name the node's address; keep the mark");
+    CLI::App* stop =
+        app.add_subcommand("stopping", "set a node with jobs DOWN, before slurmd stops");
     CLI::App* leave = app.add_subcommand("leaving", "delete the entry, if still this node's");
     CLI::App* look = app.add_subcommand("watch", "register again when forgotten; re-pin");
-    for (CLI::App* command : {join, leave, look})
+    for (CLI::App* command : {join, stop, leave, look})
         command->add_option("name", name, "the node's name")->required();
     look->add_option("--every", every, "seconds between looks")->check(rqinit::seconds_validator());
     look->add_option("--pid-file", pid_file, "slurmd's pid file");
     if (auto code = rqinit::parse_command_line(app, argc, argv)) return *code;
     rqinit::setup_logging("info", "rqinit-node");
     if (join->parsed()) return joined(name, mark_file);
+    if (stop->parsed()) return stopping(name, mark_file);
     if (leave->parsed()) return leaving(name, mark_file);
     watch(name, every, pid_file);
 }

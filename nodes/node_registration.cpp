@@ -35,4 +35,17 @@ LeaveAction leave_action(std::string_view recorded_mark, const NodeAnswer& answe
     return now > recorded_mark ? LeaveAction::leave_alone : LeaveAction::delete_node;
 }
 
+bool holds_jobs(const NodeAnswer& answer) {
+    if (answer.exit_code != 0) return false;
+    std::string_view state = scontrol_field(answer.output, "State=");
+    for (std::string_view busy : {"ALLOCATED", "MIXED", "COMPLETING"})
+        if (state.find(busy) != std::string_view::npos) return true;
+    return false;
+}
+
+StopAction stop_action(std::string_view recorded_mark, const NodeAnswer& answer) {
+    if (leave_action(recorded_mark, answer) == LeaveAction::leave_alone) return StopAction::nothing;
+    return holds_jobs(answer) ? StopAction::down_first : StopAction::nothing;
+}
+
 }  // namespace rqinit

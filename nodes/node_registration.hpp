@@ -42,4 +42,17 @@ enum class LeaveAction {
 };
 LeaveAction leave_action(std::string_view recorded_mark, const NodeAnswer& answer);
 
+// True while the entry holds jobs: its State is ALLOCATED, MIXED or COMPLETING.
+bool holds_jobs(const NodeAnswer& answer);
+
+// What a node about to stop slurmd does first. Its jobs end with the container; told nothing,
+// the controller keeps them running on an entry it cannot delete ("still in use") until it next
+// asks the node to register, minutes later. Set DOWN while slurmd still runs, the node has Slurm
+// requeue its batch jobs (or end the others NODE_FAIL) at once, and slurmd kill their processes.
+enum class StopAction {
+    nothing,     // no jobs, or the entry is another slurmd's (leave_action)
+    down_first,  // set the node DOWN, wait for its jobs to leave it, then stop slurmd
+};
+StopAction stop_action(std::string_view recorded_mark, const NodeAnswer& answer);
+
 }  // namespace rqinit

@@ -7,11 +7,12 @@ using namespace rqinit;
 namespace {
 
 // As Slurm 22.05's `scontrol -o show node c3` prints it (fields trimmed).
-NodeAnswer listed(const char* address, const char* started) {
+NodeAnswer listed(const char* address, const char* started,
+                  const char* state = "IDLE+DYNAMIC_NORM") {
     return {0, std::string("NodeName=c3 Arch=x86_64 NodeAddr=") + address +
-                   " NodeHostName=c3 Version=22.05.8 State=IDLE+DYNAMIC_NORM BootTime=2026-11-"
-                   "26T23:21:08 SlurmdStartTime=" +
-                   started + " LastBusyTime=2026-11-27T02:57:49\n"};
+                   " NodeHostName=c3 Version=22.05.8 State=" + state +
+                   " BootTime=2026-11-26T23:21:08 SlurmdStartTime=" + started +
+                   " LastBusyTime=2026-11-27T02:57:49\n"};
 }
 const NodeAnswer kNotFound{1, "Node c3 not found\n"};
 const NodeAnswer kNoController{
@@ -55,4 +56,20 @@ TEST_CASE("leaving: the entry is deleted only while it is this node's registrati
     CHECK(leave_action(ours, kNotFound) == LeaveAction::delete_node);
     CHECK(leave_action(ours, listed("c3", "None")) == LeaveAction::delete_node);
     CHECK(leave_action(ours, listed("c3", "2026-11-27T02:40:59")) == LeaveAction::delete_node);
+}
+
+TEST_CASE("stopping: a node with jobs is set down first; an idle one, or another's, is not") {
+    const char* ours = "2026-11-27T02:41:00";
+    for (const char* busy :
+         {"ALLOCATED+DYNAMIC_NORM", "MIXED+DYNAMIC_NORM", "IDLE+COMPLETING+DYNAMIC_NORM"}) {
+        CAPTURE(busy);
+        CHECK(stop_action(ours, listed("c3", ours, busy)) == StopAction::down_first);
+    }
+    CHECK(stop_action(ours, listed("c3", ours)) == StopAction::nothing);
+    CHECK(stop_action(ours, listed("c3", ours, "DOWN+DYNAMIC_NORM")) == StopAction::nothing);
+    // A Swarm task replaced while cut off: the jobs on the entry are the new task's.
+    CHECK(stop_action(ours, listed("c3", "2026-11-27T02:57:08", "ALLOCATED+DYNAMIC_NORM")) ==
+          StopAction::nothing);
+    CHECK(stop_action(ours, kNoController) == StopAction::nothing);
+    CHECK(stop_action(ours, kNotFound) == StopAction::nothing);
 }
