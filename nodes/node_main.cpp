@@ -2,8 +2,8 @@
 // says why each step exists). The c and q roles run it (roles/node_roles.cpp):
 //   joined NAME   after slurmd is ready: the node's address becomes its name, and the mark of
 //                 this registration (the controller's SlurmdStartTime) is kept in MARK_FILE
-//   stopping NAME before slurmd stops: a node with jobs is set DOWN, so that Slurm requeues
-//                 them at once, and left once they are off it
+//   stopping NAME before slurmd stops: the node is set DOWN, so that Slurm gives it no job and
+//                 requeues its jobs at once; left once they are off it
 //   leaving NAME  after slurmd stops: the entry is deleted, unless another slurmd registered
 //                 as NAME since (a Swarm task replaced while the old one still ran)
 //   watch NAME    beside slurmd, every EVERY s: a node the controller forgot has slurmd ended
@@ -101,17 +101,19 @@ int leaving(const std::string& name, const std::string& mark_file) {
     return 0;
 }
 
-// Before slurmd stops: a node with jobs is set DOWN, and left once they are off it (requeued or
+// Before slurmd stops: the node is set DOWN, and left once its jobs are off it (requeued or
 // ended), within the hook's time; node_registration.hpp says why.
 int stopping(const std::string& name, const std::string& mark_file) {
     NodeAnswer answer = show_node(name);
     if (rqinit::stop_action(read_first_line(mark_file), answer) == rqinit::StopAction::nothing)
         return 0;
-    spdlog::info("{}: stopping with jobs on it: setting it DOWN, so that Slurm requeues them now",
-                 name);
-    CommandRun run = rqinit::run_command({"scontrol", "update", "nodename=" + name, "state=down",
-                                          "reason=its container stopped with jobs running"},
-                                         {}, kScontrolTimeout);
+    spdlog::info(
+        "{}: stopping: setting it DOWN, so that Slurm gives it no job and requeues the "
+        "ones on it now",
+        name);
+    CommandRun run = rqinit::run_command(
+        {"scontrol", "update", "nodename=" + name, "state=down", "reason=its container stopped"},
+        {}, kScontrolTimeout);
     if (run.exit_code != 0) {
         spdlog::warn("{}: could not set it DOWN: {}", name, rqinit::first_line(run.output));
         return 1;
@@ -175,8 +177,7 @@ int node_main(int argc, char** argv) {
     double every = 20;
     app.add_option("--mark-file", mark_file, "where joined keeps the registration's mark");
     CLI::App* join = app.add_subcommand("joined", "name the node's address; keep the mark");
-    CLI::App* stop =
-        app.add_subcommand("stopping", "set a node with jobs DOWN, before slurmd stops");
+    CLI::App* stop = app.add_subcommand("stopping", "set the node DOWN before slurmd stops");
     CLI::App* leave = app.add_subcommand("leaving", "delete the entry, if still this node's");
     CLI::App* look = app.add_subcommand("watch", "register again when forgotten; re-pin");
     for (CLI::App* command : {join, stop, leave, look})

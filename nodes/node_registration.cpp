@@ -44,8 +44,9 @@ bool holds_jobs(const NodeAnswer& answer) {
 }
 
 StopAction stop_action(std::string_view recorded_mark, const NodeAnswer& answer) {
-    if (leave_action(recorded_mark, answer) == LeaveAction::leave_alone) return StopAction::nothing;
-    return holds_jobs(answer) ? StopAction::down_first : StopAction::nothing;
+    if (answer.exit_code != 0) return StopAction::nothing;  // not listed, or no controller
+    return leave_action(recorded_mark, answer) == LeaveAction::leave_alone ? StopAction::nothing
+                                                                           : StopAction::down_first;
 }
 
 }  // namespace rqinit

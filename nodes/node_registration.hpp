@@ -49,8 +49,10 @@ bool holds_jobs(const NodeAnswer& answer);
 // the controller keeps them running on an entry it cannot delete ("still in use") until it next
 // asks the node to register, minutes later. Set DOWN while slurmd still runs, the node has Slurm
 // requeue its batch jobs (or end the others NODE_FAIL) at once, and slurmd kill their processes.
+// An idle node is set DOWN too: the scheduler could give it a job between this look and
+// slurmd's end, and that job would be stranded the same way.
 enum class StopAction {
-    nothing,     // no jobs, or the entry is another slurmd's (leave_action)
+    nothing,     // the controller does not list the node, or the entry is another slurmd's
     down_first,  // set the node DOWN, wait for its jobs to leave it, then stop slurmd
 };
 StopAction stop_action(std::string_view recorded_mark, const NodeAnswer& answer);

@@ -65,8 +65,8 @@ Plan node_plan(const RoleContext& context, const std::string& role, std::string 
     // On a clean stop the node leaves the cluster and registers afresh on its next start;
     // unless another slurmd has registered as this name since (a Swarm task replaced while
     // this one was cut off): that entry is the new task's (nodes/node_registration.hpp).
-    // Before, a node with jobs is set DOWN: its jobs end with the container, and so Slurm
-    // requeues them at once instead of keeping them running on an entry it cannot delete.
+    // Before, the node is set DOWN: its jobs end with the container, and so Slurm requeues them
+    // at once instead of keeping them running on an entry it cannot delete, and gives it no more.
     slurmd.before_stop = {"/usr/sbin/rqinit-node", "stopping", name};
     slurmd.after_stop = {"/usr/sbin/rqinit-node", "leaving", name};
     slurmd.hook_timeout = 10;

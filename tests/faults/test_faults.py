@@ -175,3 +175,19 @@ def test_a_node_container_restarted_mid_job_loses_no_work(cluster_with_q1, conta
                explain=lambda: inspect(container)["State"].get("Health"))
     outcome = finish(load, f"compose restart {container} mid-job", time.monotonic() - started)
     assert_no_work_lost(outcome)
+
+
+def test_the_whole_cluster_stopped_and_started_under_load_loses_no_work(cluster_with_q1):
+    """A person's `docker compose stop`, then `start`, while jobs run: each node sets itself
+    DOWN as it stops (its jobs are requeued), the controller saves its state as it stops, and
+    all comes back by itself."""
+    load = workload.submit(as_user, "whole-cluster")
+    wait_for_running(load)
+    started = time.monotonic()
+    cluster("compose", "stop", timeout=600)
+    cluster("compose", "start", timeout=600)
+    for container in ["nfs", "mysql", "slurmdbd", "slurmctld", "c1", "c2", "q1", "login"]:
+        wait_until(f"{container} healthy again", lambda: healthy(container), timeout=300,
+                   explain=lambda: inspect(container)["State"].get("Health"))
+    outcome = finish(load, "whole cluster stopped and started", time.monotonic() - started)
+    assert_no_work_lost(outcome)

@@ -58,18 +58,27 @@ TEST_CASE("leaving: the entry is deleted only while it is this node's registrati
     CHECK(leave_action(ours, listed("c3", "2026-11-27T02:40:59")) == LeaveAction::delete_node);
 }
 
-TEST_CASE("stopping: a node with jobs is set down first; an idle one, or another's, is not") {
+TEST_CASE("stopping: a node is set down first, busy or idle; another's entry, or none, is not") {
     const char* ours = "2026-11-27T02:41:00";
-    for (const char* busy :
-         {"ALLOCATED+DYNAMIC_NORM", "MIXED+DYNAMIC_NORM", "IDLE+COMPLETING+DYNAMIC_NORM"}) {
-        CAPTURE(busy);
-        CHECK(stop_action(ours, listed("c3", ours, busy)) == StopAction::down_first);
+    for (const char* state : {"ALLOCATED+DYNAMIC_NORM", "MIXED+DYNAMIC_NORM",
+                              "IDLE+COMPLETING+DYNAMIC_NORM", "IDLE+DYNAMIC_NORM"}) {
+        CAPTURE(state);
+        CHECK(stop_action(ours, listed("c3", ours, state)) == StopAction::down_first);
     }
-    CHECK(stop_action(ours, listed("c3", ours)) == StopAction::nothing);
-    CHECK(stop_action(ours, listed("c3", ours, "DOWN+DYNAMIC_NORM")) == StopAction::nothing);
-    // A Swarm task replaced while cut off: the jobs on the entry are the new task's.
+    // A Swarm task replaced while cut off: the entry, and its jobs, are the new task's.
     CHECK(stop_action(ours, listed("c3", "2026-11-27T02:57:08", "ALLOCATED+DYNAMIC_NORM")) ==
           StopAction::nothing);
     CHECK(stop_action(ours, kNoController) == StopAction::nothing);
     CHECK(stop_action(ours, kNotFound) == StopAction::nothing);
+}
+
+TEST_CASE("a node holds jobs while it is allocated, mixed or completing") {
+    for (const char* state :
+         {"ALLOCATED+DYNAMIC_NORM", "MIXED+DYNAMIC_NORM", "DOWN+COMPLETING+DYNAMIC_NORM"}) {
+        CAPTURE(state);
+        CHECK(holds_jobs(listed("c3", "2026-11-27T02:41:00", state)));
+    }
+    CHECK_FALSE(holds_jobs(listed("c3", "2026-11-27T02:41:00", "DOWN+DYNAMIC_NORM")));
+    CHECK_FALSE(holds_jobs(listed("c3", "2026-11-27T02:41:00")));
+    CHECK_FALSE(holds_jobs(kNoController));
 }
