@@ -1,4 +1,5 @@
-// rqinit.toml: services declared by a user in the Plan vocabulary (see README, "Services").
+// rqinit.toml: services declared by a user in the Plan vocabulary (see docs/reference.md,
+// "Services").
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
-// Every exit code rqinit itself uses, in one place (README, "Exit codes", lists the same).
-// Codes a service hands on (its status, 128+signal) are not here: they are the service's.
+// Every exit code rqinit itself uses, in one place (docs/reference.md, "Exit codes", lists the
+// same). Codes a service hands on (its status, 128+signal) are not here: they are the service's.
 #pragma once
 
 namespace rqinit::exit_code {

@@ -12,7 +12,7 @@
 namespace rqinit {
 
 struct PlanProblem {
-    int exit_code;        // 3 configuration, 126/127 executables (README, "Exit codes")
+    int exit_code;        // 3 configuration, 126/127 executables (docs/reference.md, "Exit codes")
     std::string message;  // one line
 };
 

@@ -19,7 +19,7 @@
 namespace rqinit {
 namespace {
 
-constexpr int kNever = 100;  // a probe's "will never pass" (README, "Probes")
+constexpr int kNever = 100;  // a probe's "will never pass" (docs/reference.md, "Services")
 constexpr int kProbeTimeoutMs = 3000;
 
 std::optional<NfsUrl> url_or_say(const std::string& text) {

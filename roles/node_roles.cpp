@@ -103,7 +103,7 @@ Plan classical_node_plan(const RoleContext& context) {
 
 Plan quantum_node_plan(const RoleContext& context) {
     Plan plan = node_plan(context, "q", "Feature=" + role_feature("q") + " Gres=qpu:1");
-    plan.files.push_back(qrmi_config());  // for the qpu plugin (README, "Quantum jobs")
+    plan.files.push_back(qrmi_config());  // for the qpu plugin (docs/operations.md, "Quantum jobs")
     return plan;
 }
 

@@ -1,5 +1,5 @@
-// The plans of the cluster's roles (README, "Roles"). All Slurm knowledge of rqinit lives
-// under roles/: which daemons, as which users, waiting for what, ready when.
+// The plans of the cluster's roles (docs/reference.md, "Roles"). All Slurm knowledge of rqinit
+// lives under roles/: which daemons, as which users, waiting for what, ready when.
 #pragma once
 
 #include "init/plan.hpp"

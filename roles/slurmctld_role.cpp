@@ -33,8 +33,8 @@ Plan slurmctld_plan(const RoleContext&) {
     view.ready.interval = 0.05;  // the nodes wait for the controller's health, which waits for this
     view.start_timeout = 60;
     // A compute node killed or lost with its host never deletes itself (node_roles.cpp does on a
-    // clean stop): this deletes it once silent for RQINIT_LOST_NODE_GRACE (README, "Growing
-    // and shrinking"). Started with the controller, which it asks.
+    // clean stop): this deletes it once silent for RQINIT_LOST_NODE_GRACE (docs/operations.md,
+    // "Growing and shrinking"). Started with the controller, which it asks.
     ServiceSpec lost = service("lost-nodes", {"/usr/sbin/rqinit-lost-nodes"});
     lost.user = "slurm";  // SlurmUser may delete nodes; root is not needed
     lost.depends_on = {"slurmctld"};

@@ -1,7 +1,7 @@
 // spank_qpu.so: the --qpu=NAMES option of sbatch, srun and salloc, compatible with
-// qiskit-community's spank_qrmi (plugstack.conf line, option, environment contract; README,
-// "Quantum jobs"). This file is the Slurm side only; every decision is in qpu_job.cpp and
-// qpu_request.cpp, tested without Slurm.
+// qiskit-community's spank_qrmi (plugstack.conf line, option, environment contract;
+// docs/operations.md, "Quantum jobs"). This file is the Slurm side only; every decision is in
+// qpu_job.cpp and qpu_request.cpp, tested without Slurm.
 //
 // Where each part runs:
 //   sbatch/srun/salloc (allocator, local): the option's callback refuses unknown names at once,

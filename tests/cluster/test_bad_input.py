@@ -1,5 +1,5 @@
 """Bad input to a container: each ends with one line saying why and a documented exit code
-(README, "Exit codes"), and harms nothing else."""
+(docs/reference.md, "Exit codes"), and harms nothing else."""
 import contextlib
 import os
 import tempfile

@@ -15,7 +15,7 @@ PHASE2 = "normal up 2 idle c[1-2]\nquantum* up 1 idle q1"
 def view():
     """sinfo exactly as the issue writes it, as the user rasqberry sees it: one line per
     partition, in sinfo's order. (root, Slurm's administrator, also sees the hidden quantum
-    partition of phase 1: README, "The cluster".)"""
+    partition of phase 1: docs/operations.md, "Nodes and partitions".)"""
     out = as_user("sinfo", "-h", "-o", "%P %a %D %t %N").stdout
     return "\n".join(" ".join(line.split()) for line in out.splitlines() if line.strip())
 

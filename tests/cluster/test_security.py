@@ -1,4 +1,4 @@
-"""No user can become another (README, "Security model"), tried as an ordinary user would.
+"""No user can become another (docs/security.md), tried as an ordinary user would.
 
 rasqberry (uid 1000) is the user; alice (uid 1001) is somebody else, whose home is 0700 with a
 0600 file in it. Each test attacks one claim: forging alice's uid to the NFS server (libnfs's

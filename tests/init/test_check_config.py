@@ -35,7 +35,7 @@ def test_config_from_environment_variable(rqinit, work):
 
 
 def test_empty_arrays_are_valid(rqinit):
-    # The README's own example has depends_on = [] and capabilities = [].
+    # docs/reference.md's own example has depends_on = [] and capabilities = [].
     path = rqinit.write("empty.toml", '[services.web]\ncommand = ["/bin/true"]\n'
                                       'depends_on = []\ncapabilities = []\n')
     p = check_config(rqinit, "--config", path)

@@ -48,7 +48,7 @@ def test_user_group_and_bounding_set_are_dropped(rqinit):
                            setup_sh=fake_group_file(rqinit))
     assert st["Uid"].split() == [NOBODY] * 4, st["Uid"]
     assert st["Gid"].split() == [NOBODY] * 4, st["Gid"]
-    # With an explicit group the README leaves supplementary groups open: either only
+    # With an explicit group docs/reference.md leaves supplementary groups open: either only
     # nogroup, or nobody's /etc/group memberships too; never root's group 0.
     groups = set(st["Groups"].split())
     assert NOBODY in groups and groups <= {EXTRA_GID, NOBODY}, st["Groups"]

@@ -70,7 +70,7 @@ def test_an_mpi_program_compiled_on_login_spans_both_hosts(deployed):
     as_user("mpicc", "-O2", "-o", f"{work}/allreduce", f"{work}/allreduce.c")
     out, ranks, errors = run_allreduce(work)
     if len(ranks) != 4:
-        # Known and open (README, "Two hosts"): the first MPI job after a deploy sometimes fails
+        # Known and open (docs/operations.md, "Two hosts"): the first MPI job after a deploy sometimes fails
         # in MPI_Init (Open MPI 5: a crash in ob1's first-fragment match); the next passes.
         # Said, not hidden: the warning carries what the first run printed.
         warnings.warn(f"the first MPI run across the hosts failed; trying once more:\n"
