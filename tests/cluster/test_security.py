@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from conftest import IMAGE, PROJECT, QRMI_CONFIG, STORAGE, as_user, cluster, inspect, on, run
+from conftest import (IMAGE, PROJECT, QRMI_CONFIG, STORAGE, as_user, cluster, container_id, inspect,
+                      on, run)
 from user_checks import ALICE_SECRET, UNPRIVILEGED, forge_nfs, make_alice, privileges
 
 USER_CONTAINERS = ["login", "c1", "q1"]
@@ -66,6 +67,29 @@ def test_a_user_cannot_call_from_a_reserved_port(alice):
 
 
 @needs_nfs
+def as_alice(service, *command):
+    """A command as uid and gid 1001 (alice has no passwd entry in the containers)."""
+    return run(["docker", "exec", "-u", "1001:1001", "-w", "/", container_id(service), *command],
+               check=False)
+
+
+@needs_nfs
+@pytest.mark.parametrize("service", ["login", "c1"])
+def test_the_mount_acts_for_each_caller_as_themselves(alice, service):
+    # The mounts act for the uid that calls them, not for one user: through the same mount alice
+    # reads her own file and what she writes is hers on the server; rasqberry reads nothing of hers.
+    mine = as_alice(service, "cat", "/home/alice/private")
+    assert mine.returncode == 0 and mine.stdout == ALICE_SECRET, mine.stderr
+    written = f"/home/alice/written-on-{service}"
+    try:
+        assert as_alice(service, "sh", "-c", f"echo hers > {written}").returncode == 0
+        assert on("nfs", "stat", "-c", "%u:%g", written).stdout.strip() == "1001:1001"
+        theirs = on(service, "cat", "/home/alice/private", user="rasqberry", check=False)
+        assert theirs.returncode != 0 and ALICE_SECRET not in theirs.stdout
+    finally:  # the tests around look at exactly what make_alice left
+        on("nfs", "rm", "-f", written)
+
+
 def test_the_raw_client_works_where_the_caller_is_trusted(alice):
     # The control that makes the two tests above mean something: the same client, as root of
     # the login container (trusted, like the host), from a reserved port, reads the file. A
