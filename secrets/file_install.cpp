@@ -48,7 +48,7 @@ void check_source(const std::string& what, const std::string& path, size_t min_s
         throw InstallError(with_fix(what + ": " + path + " has " + std::to_string(size) +
                                         " bytes; it needs at least " + std::to_string(min_size),
                                     fix));
-    if (max_size > 0 && size > max_size)
+    if (size > max_size)
         throw InstallError(with_fix(what + ": " + path + " has " + std::to_string(size) +
                                         " bytes; it may have at most " + std::to_string(max_size) +
                                         ": is it the right file?",
