@@ -45,16 +45,33 @@ def nodes_in_trouble():
             if any(word in row.split()[-1] for word in ("down", "drain", "fail", "*"))]
 
 
+def wait_healthy(container, timeout=300):
+    wait_until(f"{container} healthy again", lambda: healthy(container), timeout=timeout,
+               explain=lambda: inspect(container)["State"].get("Health"))
+
+
+def wait_restarted(container, name, restarts):
+    """Until rqinit has restarted the daemon `name` (it had `restarts`) and it is ready."""
+    wait_until(f"{container}: {name} restarted and ready",
+               lambda: supervised(container).get(name, (None, -1))[1] > restarts, timeout=120,
+               explain=lambda: on(container, "rqinit", "status").stdout)
+
+
 def kill_and_wait(container, name, pid, restarts):
     """SIGKILL to one daemon; returns the seconds until rqinit has it ready again and the
     container is healthy."""
     killed = time.monotonic()
     on(container, "kill", "-9", pid)
-    wait_until(f"{container}: {name} restarted and ready",
-               lambda: supervised(container).get(name, (None, -1))[1] > restarts, timeout=120,
-               explain=lambda: on(container, "rqinit", "status").stdout)
-    wait_until(f"{container} healthy again", lambda: healthy(container), timeout=120)
+    wait_restarted(container, name, restarts)
+    wait_healthy(container, timeout=120)
     return time.monotonic() - killed
+
+
+def assert_no_work_lost(outcome):
+    assert outcome.lost == [], f"jobs lost: {outcome.lost}"
+    assert outcome.not_completed == {}, f"jobs that did not complete: {outcome.not_completed}"
+    assert outcome.files_lost == [], f"outputs lost or wrong: {outcome.files_lost}"
+    assert nodes_in_trouble() == [], nodes_in_trouble()
 
 
 def finish(load, fault, recovery):
@@ -86,18 +103,8 @@ def test_every_daemon_killed_under_load_is_back_and_no_work_is_lost(cluster_with
             pid, restarts = fresh
         recoveries[name] = kill_and_wait(container, name, pid, restarts)
     outcome = finish(load, f"kill -9 each daemon of {container}", max(recoveries.values()))
-    assert outcome.lost == [], f"jobs lost: {outcome.lost}"
-    assert outcome.not_completed == {}, f"jobs that did not complete: {outcome.not_completed}"
-    assert outcome.files_lost == [], f"outputs lost or wrong: {outcome.files_lost}"
-    assert nodes_in_trouble() == [], nodes_in_trouble()
+    assert_no_work_lost(outcome)
     print(f"{container}: recovered in {recoveries}")
-
-
-def assert_no_work_lost(outcome):
-    assert outcome.lost == [], f"jobs lost: {outcome.lost}"
-    assert outcome.not_completed == {}, f"jobs that did not complete: {outcome.not_completed}"
-    assert outcome.files_lost == [], f"outputs lost or wrong: {outcome.files_lost}"
-    assert nodes_in_trouble() == [], nodes_in_trouble()
 
 
 def wait_for_running(load):
@@ -119,8 +126,7 @@ def test_pid_1_killed_under_load_the_container_comes_back_and_no_work_is_lost(cl
     os.kill(before["State"]["Pid"], signal.SIGKILL)
     wait_until(f"Docker to restart {container}",
                lambda: inspect(container)["RestartCount"] > before["RestartCount"], timeout=120)
-    wait_until(f"{container} healthy again", lambda: healthy(container), timeout=300,
-               explain=lambda: inspect(container)["State"].get("Health"))
+    wait_healthy(container)
     outcome = finish(load, f"kill -9 PID 1 of {container}", time.monotonic() - killed)
     assert_no_work_lost(outcome)
 
@@ -136,7 +142,7 @@ def test_the_database_stopped_while_jobs_end_then_started_loses_no_accounting(cl
                lambda: len(workload.queued(as_user, load)) <= pending - 10, timeout=300)
     started = time.monotonic()
     cluster("compose", "start", "mysql", timeout=120)
-    wait_until("mysql healthy again", lambda: healthy("mysql"), timeout=300)
+    wait_healthy("mysql")
     wait_until("slurmdbd to answer from the database again", lambda: as_user(
         "sacctmgr", "-n", "-P", "show", "cluster", "format=cluster", check=False).stdout.strip(),
         timeout=120)
@@ -153,10 +159,8 @@ def test_the_database_and_slurmdbd_killed_together_lose_no_accounting(cluster_wi
     on("slurmdbd", "kill", "-9", slurmdbd[0])
     for container, name, (_, restarts) in [("mysql", "mariadbd", mariadbd),
                                            ("slurmdbd", "slurmdbd", slurmdbd)]:
-        wait_until(f"{container}: {name} restarted and ready",
-                   lambda: supervised(container).get(name, (None, -1))[1] > restarts, timeout=120,
-                   explain=lambda: on(container, "rqinit", "status").stdout)
-        wait_until(f"{container} healthy again", lambda: healthy(container), timeout=120)
+        wait_restarted(container, name, restarts)
+        wait_healthy(container, timeout=120)
     outcome = finish(load, "kill -9 mariadbd and slurmdbd together", time.monotonic() - killed)
     assert_no_work_lost(outcome)
 
@@ -171,8 +175,7 @@ def test_a_node_container_restarted_mid_job_loses_no_work(cluster_with_q1, conta
         "squeue", "-h", "-t", "R", "-o", "%N", check=False).stdout.split(), timeout=120)
     started = time.monotonic()
     cluster("compose", "restart", container, timeout=300)
-    wait_until(f"{container} healthy again", lambda: healthy(container), timeout=300,
-               explain=lambda: inspect(container)["State"].get("Health"))
+    wait_healthy(container)
     outcome = finish(load, f"compose restart {container} mid-job", time.monotonic() - started)
     assert_no_work_lost(outcome)
 
@@ -187,7 +190,6 @@ def test_the_whole_cluster_stopped_and_started_under_load_loses_no_work(cluster_
     cluster("compose", "stop", timeout=600)
     cluster("compose", "start", timeout=600)
     for container in ["nfs", "mysql", "slurmdbd", "slurmctld", "c1", "c2", "q1", "login"]:
-        wait_until(f"{container} healthy again", lambda: healthy(container), timeout=300,
-                   explain=lambda: inspect(container)["State"].get("Health"))
+        wait_healthy(container)
     outcome = finish(load, "whole cluster stopped and started", time.monotonic() - started)
     assert_no_work_lost(outcome)
